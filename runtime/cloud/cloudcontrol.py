@@ -74,8 +74,6 @@ _HINTS = {
     "rerun once it has finished",
     "InvalidCredentialsException": "check AWS_PROFILE / AWS credentials",
     "UnsupportedActionException": "the type does not support this operation through Cloud Control",
-    "ThrottlingException": "still throttled after every retry; lower App(max_concurrency=...) "
-    "or run again later",
 }
 
 
@@ -355,9 +353,7 @@ class CloudControl:
         if code == "NotUpdatableException":
             return NotUpdatableError(**about, code=code, detail=detail)
         if code in THROTTLING_CODES:
-            return ThrottlingError(
-                **about, code=code, detail=message
-            )
+            return ThrottlingError(**about, code=code, detail=message)  # its template advises
         return CloudControlError(**about, code=code, detail=detail)
 
     # -- answers -------------------------------------------------------------------------------

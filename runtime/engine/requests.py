@@ -162,13 +162,11 @@ class RequestRunner:
             await self.state.journal(record)  # before sending: a crash leaves a trace to resume
             try:
                 event = await send(record.client_token)
-            except CloudControlError:
-                # Refused outright: no request exists. (An EndpointError is not one: the
-                # request may have arrived, so its journal entry stays for the next run.)
+            except (CloudControlError, EndpointUnreachableError):
+                # Refused outright, or no connection was made: no request exists. (Another
+                # EndpointError is not one: the request may have arrived, so its journal
+                # entry stays for the next run.)
                 self.state.unjournal(record)
-                raise
-            except EndpointUnreachableError:
-                self.state.unjournal(record)  # no connection was made: nothing was sent
                 raise
             record.pending_token = event.get("RequestToken")
             if operation == "create":
