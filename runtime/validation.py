@@ -12,7 +12,6 @@ its property path (`AllowedAccessControlTags[0].Key`). A value at or inside a wr
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import warnings
@@ -465,6 +464,8 @@ def _check_object(
 
 def _suggest(key: str, known: Mapping[str, Any]) -> str:
     by_case = [k for k in known if k.lower() == key.lower()]
+    import difflib  # here: only a misspelt property needs a suggestion
+
     close = by_case or difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"

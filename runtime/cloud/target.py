@@ -20,12 +20,10 @@ entry never goes stale; no key id or secret is stored.
 
 from __future__ import annotations
 
-import configparser
 import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +72,8 @@ def _config_moves_endpoint() -> bool:
     path = Path(_env("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
     if not path.is_file():
         return False
+    import configparser  # here: a no-op run reads no AWS config (cold start)
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(path)
@@ -165,6 +165,8 @@ def remember_account(access_key: str, profile: str | None, endpoint: str, accoun
             entries = _read_cache()
             entries[key] = account
             # Written whole and renamed, so that a concurrent reader never sees half a file.
+            import tempfile  # here: only the first run per credential writes the cache
+
             fd, temporary = tempfile.mkstemp(dir=folder, prefix=".accounts-")
             with os.fdopen(fd, "w") as out:
                 json.dump(entries, out)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonpatch
 from cloudforge.engine.patch import (
     WRITE_ONLY_MASK,
     build_patch,
@@ -30,6 +29,9 @@ from cloudforge.engine.patch import (
 from cloudforge.engine.plan import PropertyChange
 from cloudforge.metadata import ReplacementStrategy, TypeMetadata
 from cloudforge.state.sqlite import ResourceRecord
+
+if TYPE_CHECKING:
+    import jsonpatch
 
 DecisionAction = Literal["create", "update", "replace", "noop", "adopt"]
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonpatch
 from cloudforge.cloud.cloudcontrol import ProgressEvent
 from cloudforge.engine import adoption
 from cloudforge.engine.decide import Decision, decide, kept_name, replacement_order
@@ -26,6 +25,9 @@ from cloudforge.metadata import ReplacementStrategy, TypeMetadata
 from cloudforge.names import internal_id
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
+
+if TYPE_CHECKING:
+    import jsonpatch
 
 Found = tuple[str, dict[str, Any]]  # an existing resource: identifier, live properties
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import jsonpatch
 from cloudforge.cloud.tokens import canonical_json
 from cloudforge.engine.hashing import PREFIX, hash_value, matches
 from cloudforge.engine.plan import PropertyChange
 from cloudforge.metadata import TypeMetadata
+
+if TYPE_CHECKING:
+    from jsonpatch import JsonPatch
 
 
 class _Missing:
@@ -256,7 +258,7 @@ def build_patch(
     desired: Mapping[str, Any],
     previously_declared: Collection[str] = (),
     resend_write_only: bool = False,
-) -> jsonpatch.JsonPatch:
+) -> JsonPatch:
     """The RFC 6902 patch that takes the `current` (last-read or live) properties to `desired`.
 
     Read-only and create-only properties never appear (a create-only change is a replacement,
@@ -296,11 +298,13 @@ def build_patch(
     for name in sorted(set(previously_declared) - desired.keys()):
         if name in current and name not in skipped:
             ops.append({"op": "remove", "path": "/" + escape(name)})
-    return jsonpatch.JsonPatch(ops)
+    from jsonpatch import JsonPatch  # here: a run that changes nothing needs no patch
+
+    return JsonPatch(ops)
 
 
 def patch_diff(
-    metadata: TypeMetadata, patch: jsonpatch.JsonPatch, current: Mapping[str, Any]
+    metadata: TypeMetadata, patch: JsonPatch, current: Mapping[str, Any]
 ) -> list[PropertyChange]:
     """The property-level diff a patch makes (write-only values masked), for plans and events."""
     changes = []

@@ -9,7 +9,6 @@ the way to recover.
 from __future__ import annotations
 
 import os
-from importlib import metadata
 
 from cloudforge.errors import StateCorruptError, StateVersionError
 
@@ -25,6 +24,10 @@ NEW_KEY_ENV = "CLOUDFORGE_NEW_KEY"
 
 
 def cloudforge_version() -> str:
+    # Imported here: importlib.metadata (with email.*) costs a no-op run ~20 ms, and the
+    # version is only needed for the message of a refused newer state.
+    from importlib import metadata
+
     try:
         return metadata.version("cloudforge")
     except metadata.PackageNotFoundError:  # a source checkout without an install

@@ -1,9 +1,12 @@
 """A no-op `cloudforge plan` / `up` (state says unchanged, no --refresh) loads neither boto3,
-botocore nor the generator: a process that makes no call pays for none of them (issue 14)."""
+botocore nor the generator: a process that makes no call pays for none of them (issue 14).
+Nor, when the output is not a terminal, rich (plain lines need none), nor jsonpatch (nothing
+to patch)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +37,7 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-heavy = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "moto")}
+heavy = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "moto", "rich", "jsonpatch")}
                | {m for m in sys.modules if m == "cloudforge.codegen" or m.startswith("cloudforge.codegen.")}
                | {m for m in sys.modules if m == "cloudforge.local"})
 print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
@@ -42,8 +45,9 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 
 
 def probe(command: str, program: Path, cwd: Path) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_INTERACTIVE")}
     proc = subprocess.run([sys.executable, "-c", PROBE, command, str(program)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
     result: dict[str, object] = json.loads(proc.stderr.strip().splitlines()[-1])
     return result
 
