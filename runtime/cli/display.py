@@ -360,14 +360,15 @@ class PlainConsole:
         self.file.flush()
 
 
-def default_console() -> Console | PlainConsole:
+def default_console(*, stderr: bool = False) -> Console | PlainConsole:
     """rich's Console on a terminal (or when FORCE_COLOR/TTY_INTERACTIVE asks rich for one)."""
+    stream = sys.stderr if stderr else sys.stdout
     wanted = any(os.environ.get(name) for name in ("FORCE_COLOR", "TTY_INTERACTIVE"))
-    if not (wanted or sys.stdout.isatty()):
-        return PlainConsole()
+    if not (wanted or stream.isatty()):
+        return PlainConsole(stream)
     from rich.console import Console
 
-    return Console()
+    return Console(stderr=True, highlight=False, soft_wrap=True) if stderr else Console()
 
 
 def plain_console(file: TextIO | None = None) -> PlainConsole:

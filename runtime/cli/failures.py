@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from cloudforge.cli.display import default_console
 from cloudforge.errors import CloudforgeError
-from rich.console import Console
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -28,15 +28,13 @@ EXIT_USAGE = 2
 EXIT_CHANGES = 2  # plan --detailed-exitcode: the plan has changes
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process ended by SIGINT
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
 class CommandError(CloudforgeError):
     """A CLI command cannot do what was asked; the message says why and what to do."""
 
 
 def error(message: str) -> None:
     """Print an error message the way every command does."""
+    stderr = default_console(stderr=True)  # per message: tests swap sys.stderr
     stderr.print("[bold red]Error:[/] " if stderr.is_terminal else "Error: ", end="")
     stderr.print(message, markup=False)
 
@@ -109,6 +107,7 @@ def user_frames(exc: BaseException, program: Path | None) -> list[traceback.Fram
 def report_warning(warning: warnings.WarningMessage, program: Path | None = None) -> None:
     """Print a warning the program's run raised (a resource never awaited, ...) on stderr."""
     where = f" ({Path(warning.filename).name}:{warning.lineno})" if warning.filename else ""
+    stderr = default_console(stderr=True)
     stderr.print("[bold yellow]Warning:[/] " if stderr.is_terminal else "Warning: ", end="")
     stderr.print(f"{warning.message}{where}", markup=False)
 
