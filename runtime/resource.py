@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def _logical_ids(logical_id: str, depends_on: Iterable[Resource | str]) -> tuple[str, ...]:
-    from cloudforge.errors import CloudforgeError
+    from cloudforge.errors import UsageError
 
     if isinstance(depends_on, str | Resource):
         depends_on = [depends_on]
@@ -32,9 +32,10 @@ def _logical_ids(logical_id: str, depends_on: Iterable[Resource | str]) -> tuple
         elif isinstance(item, str):
             found.append(item)
         else:
-            raise CloudforgeError(
+            raise UsageError(
                 f"{logical_id!r}: depends_on takes resources or logical ids, not "
-                f"{type(item).__name__}"
+                f"{type(item).__name__}",
+                logical_id=logical_id,
             )
     return tuple(found)
 
@@ -115,11 +116,13 @@ class Resource:
         is absent meanwhile) or "create_then_delete" (the new one first: no gap, but it must
         not collide with the old one). Returns the resource, to be awaited."""
         if order not in ("create_then_delete", "delete_then_create"):
-            from cloudforge.errors import CloudforgeError
+            from cloudforge.errors import UsageError
 
-            raise CloudforgeError(
-                f"with_replacement: {order!r} is neither 'delete_then_create' nor "
-                "'create_then_delete'"
+            raise UsageError(
+                f"{self.metadata.type_name} {self.logical_id!r}: with_replacement({order!r}): "
+                "the order is 'delete_then_create' or 'create_then_delete'",
+                logical_id=self.logical_id,
+                type_name=self.metadata.type_name,
             )
         object.__setattr__(self, "replacement", order)
         return self

@@ -88,10 +88,20 @@ def test_outputs_holding_a_write_only_value_are_masked() -> None:
 
 def test_depends_on_takes_resources_or_logical_ids() -> None:
     from cloudforge.aws.sqs import Queue
-    from cloudforge.errors import CloudforgeError
+    from cloudforge.errors import UsageError
 
     first = Queue("first")
     assert Queue("second", depends_on=[first, "other"]).depends_on == ("first", "other")
     assert Queue("third", depends_on=first).depends_on == ("first",)
-    with pytest.raises(CloudforgeError, match="'fourth': depends_on takes resources or logical ids, not int"):
+    with pytest.raises(UsageError, match="'fourth': depends_on takes resources or logical ids, not int"):
         Queue("fourth", depends_on=[1])  # type: ignore[list-item]
+
+
+def test_an_unknown_replacement_order_is_a_usage_error_naming_the_resource() -> None:
+    from cloudforge.aws.sqs import Queue
+    from cloudforge.errors import UsageError
+
+    assert Queue("ok").with_replacement("create_then_delete").replacement == "create_then_delete"
+    with pytest.raises(UsageError, match=r"AWS::SQS::Queue 'jobs': with_replacement\('sideways'\)") as raised:
+        Queue("jobs").with_replacement("sideways")  # type: ignore[arg-type]
+    assert raised.value.logical_id == "jobs"
