@@ -8,7 +8,7 @@ CLI's, runpy's and asyncio's are cut). Set CLOUDFORGE_DEBUG=1 to get the whole t
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import os
 import sys
 import traceback
@@ -16,11 +16,13 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 from cloudforge.errors import CloudforgeError
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -28,7 +30,14 @@ EXIT_USAGE = 2
 EXIT_CHANGES = 2  # plan --detailed-exitcode: the plan has changes
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process ended by SIGINT
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@functools.cache
+def stderr() -> Console:
+    """The console errors and warnings go to; rich is imported on the first one, not at start."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class CommandError(CloudforgeError):
@@ -37,8 +46,9 @@ class CommandError(CloudforgeError):
 
 def error(message: str) -> None:
     """Print an error message the way every command does."""
-    stderr.print("[bold red]Error:[/] " if stderr.is_terminal else "Error: ", end="")
-    stderr.print(message, markup=False)
+    console = stderr()
+    console.print("[bold red]Error:[/] " if console.is_terminal else "Error: ", end="")
+    console.print(message, markup=False)
 
 
 def describe(exc: BaseException, program: Path | None = None) -> str:
@@ -52,7 +62,8 @@ def describe(exc: BaseException, program: Path | None = None) -> str:
             return message
     frames = user_frames(exc, program) if program is not None else []
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    if isinstance(exc, asyncio.CancelledError):
+    asyncio = sys.modules.get("asyncio")  # not loaded: no program ran, nothing was cancelled
+    if asyncio is not None and isinstance(exc, asyncio.CancelledError):
         head = (
             f"the program was cancelled (asyncio.CancelledError{where}); what it had not "
             "awaited yet did not run"
@@ -109,12 +120,13 @@ def user_frames(exc: BaseException, program: Path | None) -> list[traceback.Fram
 def report_warning(warning: warnings.WarningMessage, program: Path | None = None) -> None:
     """Print a warning the program's run raised (a resource never awaited, ...) on stderr."""
     where = f" ({Path(warning.filename).name}:{warning.lineno})" if warning.filename else ""
-    stderr.print("[bold yellow]Warning:[/] " if stderr.is_terminal else "Warning: ", end="")
-    stderr.print(f"{warning.message}{where}", markup=False)
+    console = stderr()
+    console.print("[bold yellow]Warning:[/] " if console.is_terminal else "Warning: ", end="")
+    console.print(f"{warning.message}{where}", markup=False)
 
 
-# Usage errors and exits are typer's to report (exit 2, or the code given), never ours.
-PASSED_THROUGH = (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt)
+# Usage errors and exits are click's to report (exit 2, or the code given), never ours.
+PASSED_THROUGH = (click.exceptions.Exit, click.Abort, click.ClickException, KeyboardInterrupt)
 
 
 def report(exc: BaseException, program: Path | None = None) -> None:
@@ -133,4 +145,4 @@ def reported(program: Path | None = None) -> Iterator[None]:
         raise
     except Exception as exc:
         report(exc, program)
-        raise typer.Exit(EXIT_ERROR) from None
+        raise click.exceptions.Exit(EXIT_ERROR) from None
