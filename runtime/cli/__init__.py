@@ -2,7 +2,8 @@
 
 One module per command group: `deploy` (up, plan, destroy), `local`, `generate` (codegen,
 schemas pull), `resources` (get, list, import), `state`
-(state list/show/rm/mv/export/import), `stage` (stages, outputs, graph, refresh). `main` is the console script's entry point.
+(state list/show/rm/mv/export/import), `stage` (stages, outputs, graph, refresh), `unlock`; each
+defines click commands. `main` is the console script's entry point.
 May import the whole runtime (`cloudforge.*`, the engine through `App`). The generator
 (`cloudforge.codegen`) only inside the `codegen` and `schemas pull` commands, so that up, plan,
 destroy, get, list and import never load it (tests/integration/test_import_rules.py).
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import importlib
 import sys
-from importlib import metadata
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
+from cloudforge.cli.options import CommandGroup
+
+HELP = "Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control."
 
 # Command -> (module, attribute). Only the module of the command being run is imported, so a
 # no-op `cloudforge plan` loads neither boto3 (get/list/import) nor the generator (codegen).
@@ -40,43 +43,36 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
-def show_version(value: bool) -> None:
-    if value:
-        print(f"cloudforge {metadata.version('cloudforge')}")
-        raise typer.Exit()
+def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib import metadata  # ~27 ms at import: only for --version, never for a run
 
-
-def root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit."),
-    ] = False,
-) -> None:
-    """Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control."""
+    print(f"cloudforge {metadata.version('cloudforge')}")
+    ctx.exit()
 
 
 def _attribute(home: tuple[str, str]) -> Any:
     return getattr(importlib.import_module(f"cloudforge.cli.{home[0]}"), home[1])
 
 
-def build(only: str | None = None) -> typer.Typer:
-    """The typer app with every command, or only `only` when it names one (a faster start)."""
-    built = typer.Typer(
+def build(only: str | None = None) -> click.Group:
+    """The click group with every command, or only `only` when it names one (a faster start)."""
+    built = CommandGroup(
         name="cloudforge",
-        help="Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control.",
+        help=HELP,
         no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        # Boxes and colours only on a terminal: CI logs and pipes get click's plain help and errors.
-        rich_markup_mode="rich" if sys.stdout.isatty() and sys.stderr.isatty() else None,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        # click's help and errors are plain text: no colours or boxes in CI logs and pipes.
+        context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+        params=[click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
+                             callback=show_version, help="Print the version and exit.")],
     )
-    built.callback()(root)
     for name, home in COMMANDS.items():
         if only is None or only == name:
-            built.command(name)(_attribute(home))
+            built.add_command(_attribute(home), name)
     for name, home in GROUPS.items():
         if only is None or only == name:
-            built.add_typer(_attribute(home), name=name)
+            built.add_command(_attribute(home), name)
     return built
 
 
@@ -93,7 +89,7 @@ def main() -> None:
     # Options before the command (--version, --help) need the whole app.
     if only is not None and argv and argv[0] != first:
         only = None
-    build(only)()
+    build(only).main()
 
 
 __all__ = ["COMMANDS", "build", "main"]

@@ -15,10 +15,11 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 from cloudforge import events
+from cloudforge.cli import options
 from cloudforge.cli.display import ProgressDisplay
 from cloudforge.cli.failures import (
     EXIT_CHANGES,
@@ -31,76 +32,91 @@ from cloudforge.cli.failures import (
     reported,
 )
 
-Program = Annotated[
-    Path,
-    typer.Argument(metavar="PROGRAM", exists=True, dir_okay=False, readable=True, resolve_path=True,
-                   help="The Python program that declares the resources."),
-]
-Stage = Annotated[
-    str | None,
-    typer.Option("--stage", "-s", help="Stage (state namespace) to deploy; default $CLOUDFORGE_STAGE or your user name."),
-]
-Refresh = Annotated[
-    bool,
-    typer.Option("--refresh", help="Read every resource live first, so drift is detected and repaired."),
-]
-State = Annotated[
-    str | None,
-    typer.Option("--state", help="Where state lives: a folder or s3://bucket/prefix; default $CLOUDFORGE_STATE or .cloudforge/."),
-]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")]
-Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
-ReadRate = Annotated[
-    str | None,
-    typer.Option("--read-rate", help="Cloud Control reads/s at most, adapting down on throttling; 'off' for none (default 20, $CLOUDFORGE_READ_RATE)."),
-]
-WriteRate = Annotated[
-    str | None,
-    typer.Option("--write-rate", help="Cloud Control writes/s at most, adapting down on throttling; 'off' for none (default 10, $CLOUDFORGE_WRITE_RATE)."),
-]
-Args = Annotated[
-    list[str] | None,
-    typer.Argument(metavar="ARGS", help="Arguments for the program (its sys.argv[1:]), after --.", show_default=False),
-]
+program_argument = click.argument(
+    "program", metavar="PROGRAM",
+    type=click.Path(exists=True, dir_okay=False, readable=True, resolve_path=True, path_type=Path),
+    help="The Python program that declares the resources.",
+)
+args_argument = click.argument(
+    "args", nargs=-1, help="Arguments for the program (its sys.argv[1:]), after --.",
+)
+stage_option = click.option(
+    "--stage", "-s", help="Stage (state namespace) to deploy; default $CLOUDFORGE_STAGE or your user name.",
+)
+refresh_option = click.option(
+    "--refresh", is_flag=True, help="Read every resource live first, so drift is detected and repaired.",
+)
+region_option = click.option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")
+read_rate_option = click.option(
+    "--read-rate",
+    help="Cloud Control reads/s at most, adapting down on throttling; 'off' for none (default 20, $CLOUDFORGE_READ_RATE).",
+)
+write_rate_option = click.option(
+    "--write-rate",
+    help="Cloud Control writes/s at most, adapting down on throttling; 'off' for none (default 10, $CLOUDFORGE_WRITE_RATE).",
+)
 
 
-def up(program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
-       state: State = None, region: Region = None, profile: Profile = None,
-       read_rate: ReadRate = None, write_rate: WriteRate = None) -> None:
+@click.command("up")
+@program_argument
+@args_argument
+@stage_option
+@refresh_option
+@options.state
+@region_option
+@options.profile
+@read_rate_option
+@write_rate_option
+def up(program: Path, args: tuple[str, ...], stage: str | None, refresh: bool, state: str | None,
+       region: str | None, profile: str | None, read_rate: str | None, write_rate: str | None) -> None:
     """Deploy PROGRAM's resources.
 
     Creates, updates, replaces, adopts and deletes until the cloud matches PROGRAM.
     """
-    run("up", program, args, stage=stage, refresh=refresh, state=state, region=region, profile=profile,
-        rates=(read_rate, write_rate))
+    run("up", program, list(args), stage=stage, refresh=refresh, state=state, region=region,
+        profile=profile, rates=(read_rate, write_rate))
 
 
-def plan(
-    program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
-    state: State = None, region: Region = None, profile: Profile = None,
-    read_rate: ReadRate = None,
-    detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 2 when the plan has changes, 0 when none, 1 on error."),
-    ] = False,
-) -> None:
+@click.command("plan")
+@program_argument
+@args_argument
+@stage_option
+@refresh_option
+@options.state
+@region_option
+@options.profile
+@read_rate_option
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when the plan has changes, 0 when none, 1 on error.")
+def plan(program: Path, args: tuple[str, ...], stage: str | None, refresh: bool, state: str | None,
+         region: str | None, profile: str | None, read_rate: str | None, detailed_exitcode: bool) -> None:
     """Show what up would change, without a write.
 
     With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending (as terraform).
     """
-    pending = run("plan", program, args, stage=stage, refresh=refresh, state=state, region=region,
-                  profile=profile, rates=(read_rate, None))
+    pending = run("plan", program, list(args), stage=stage, refresh=refresh, state=state,
+                  region=region, profile=profile, rates=(read_rate, None))
     if detailed_exitcode and pending:
-        raise typer.Exit(EXIT_CHANGES)
+        raise click.exceptions.Exit(EXIT_CHANGES)
 
 
-def destroy(program: Program, args: Args = None, stage: Stage = None, state: State = None,
-            region: Region = None, profile: Profile = None, read_rate: ReadRate = None,
-            write_rate: WriteRate = None) -> None:
+@click.command("destroy")
+@program_argument
+@args_argument
+@stage_option
+@options.state
+@region_option
+@options.profile
+@read_rate_option
+@write_rate_option
+def destroy(program: Path, args: tuple[str, ...], stage: str | None, state: str | None,
+            region: str | None, profile: str | None, read_rate: str | None,
+            write_rate: str | None) -> None:
     """Delete the resources of PROGRAM's stage.
 
     Every resource the stage's state holds, in reverse creation order.
     """
-    run("destroy", program, args, stage=stage, refresh=False, state=state, region=region,
+    run("destroy", program, list(args), stage=stage, refresh=False, state=state, region=region,
         profile=profile, rates=(read_rate, write_rate))
 
 
@@ -145,12 +161,12 @@ def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None,
         markup=False, highlight=False, soft_wrap=True,
     )
     if interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if failure is not None:
         report(failure, program)
-        raise typer.Exit(EXIT_ERROR)
+        raise click.exceptions.Exit(EXIT_ERROR)
     if outcome.failed:
-        raise typer.Exit(EXIT_ERROR)
+        raise click.exceptions.Exit(EXIT_ERROR)
     return outcome.pending_changes
 
 

@@ -8,7 +8,6 @@ CLI's, runpy's and asyncio's are cut). Set CLOUDFORGE_DEBUG=1 to get the whole t
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import traceback
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import typer
+import click
 from cloudforge.cli.display import default_console
 from cloudforge.errors import CloudforgeError
 
@@ -27,6 +26,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_CHANGES = 2  # plan --detailed-exitcode: the plan has changes
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process ended by SIGINT
+
 
 class CommandError(CloudforgeError):
     """A CLI command cannot do what was asked; the message says why and what to do."""
@@ -50,7 +50,8 @@ def describe(exc: BaseException, program: Path | None = None) -> str:
             return message
     frames = user_frames(exc, program) if program is not None else []
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    if isinstance(exc, asyncio.CancelledError):
+    asyncio = sys.modules.get("asyncio")  # not loaded: no program ran, nothing was cancelled
+    if asyncio is not None and isinstance(exc, asyncio.CancelledError):
         head = (
             f"the program was cancelled (asyncio.CancelledError{where}); what it had not "
             "awaited yet did not run"
@@ -111,9 +112,8 @@ def report_warning(warning: warnings.WarningMessage, program: Path | None = None
     stderr.print("[bold yellow]Warning:[/] " if stderr.is_terminal else "Warning: ", end="")
     stderr.print(f"{warning.message}{where}", markup=False)
 
-
-# Usage errors and exits are typer's to report (exit 2, or the code given), never ours.
-PASSED_THROUGH = (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt)
+# Usage errors and exits are click's to report (exit 2, or the code given), never ours.
+PASSED_THROUGH = (click.exceptions.Exit, click.Abort, click.ClickException, KeyboardInterrupt)
 
 
 def report(exc: BaseException, program: Path | None = None) -> None:
@@ -132,4 +132,4 @@ def reported(program: Path | None = None) -> Iterator[None]:
         raise
     except Exception as exc:
         report(exc, program)
-        raise typer.Exit(EXIT_ERROR) from None
+        raise click.exceptions.Exit(EXIT_ERROR) from None

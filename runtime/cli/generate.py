@@ -7,40 +7,38 @@ or from CloudFormation's DescribeType); `codegen` regenerates generated/ from sc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-import typer
+import click
 from cloudforge.cli.display import plain_console
 from cloudforge.cli.failures import CommandError, reported
+from cloudforge.cli.options import CommandGroup
 from cloudforge.schemas.loading import REPO_SCHEMAS
 
 # The checkout's folders, as `make codegen` uses them: generated/aws is the cloudforge.aws package.
 REPO_GENERATED = REPO_SCHEMAS.parent / "generated"
 
-schemas_app = typer.Typer(help="Registry schemas the classes come from.", no_args_is_help=True)
+schemas_app = CommandGroup("schemas", help="Registry schemas the classes come from.", no_args_is_help=True)
 
 
 @schemas_app.command("pull")
-def pull(
-    type_names: Annotated[
-        list[str] | None, typer.Argument(metavar="TYPE", help="Type names, e.g. AWS::S3::Bucket.")
-    ] = None,
-    all_types: Annotated[bool, typer.Option("--all", help="Every type bundled for the region.")] = False,
-    services: Annotated[
-        list[str] | None, typer.Option("--service", help="Every type of a service (connect); repeatable.")
-    ] = None,
-    region: Annotated[str, typer.Option("--region", help="Registry region the schema is taken for.")] = "us-east-1",
-    source: Annotated[
-        str, typer.Option("--from", help="cfn-lint: the bundle shipped with cfn-lint (offline); aws: CloudFormation DescribeType."),
-    ] = "cfn-lint",
-    dest: Annotated[Path, typer.Option("--dest", help="Folder the schemas are written to.")] = REPO_SCHEMAS,
-) -> None:
+@click.argument("type_names", metavar="[TYPE]...", nargs=-1, help="Type names, e.g. AWS::S3::Bucket.")
+@click.option("--all", "all_types", is_flag=True, help="Every type bundled for the region.")
+@click.option("--service", "services", multiple=True, help="Every type of a service (connect); repeatable.")
+@click.option("--region", default="us-east-1", help="Registry region the schema is taken for.")
+@click.option(
+    "--from", "source", default="cfn-lint",
+    help="cfn-lint: the bundle shipped with cfn-lint (offline); aws: CloudFormation DescribeType.",
+)
+@click.option("--dest", type=click.Path(path_type=Path), default=REPO_SCHEMAS, help="Folder the schemas are written to.")
+def pull(type_names: tuple[str, ...], all_types: bool, services: tuple[str, ...], region: str, source: str,
+         dest: Path) -> None:
     """Pull registry schemas into schemas/.
 
     Then run `make codegen` (or `cloudforge codegen`) to generate their classes.
     """
     if source not in ("cfn-lint", "aws"):
-        raise typer.BadParameter("must be cfn-lint or aws", param_hint="--from")
+        raise click.BadParameter("must be cfn-lint or aws", param_hint="--from")
     chosen: Literal["cfn-lint", "aws"] = "aws" if source == "aws" else "cfn-lint"
     with reported():
         try:
@@ -49,9 +47,9 @@ def pull(
             raise CommandError("schema pulling (cloudforge.codegen.pull) is not available in this build") from None
         from cloudforge.codegen.pull import select_types
 
-        names = select_types(type_names or [], all_types=all_types, services=services or [], region=region)
+        names = select_types(list(type_names), all_types=all_types, services=list(services), region=region)
         if not names:
-            raise typer.BadParameter("give type names, --service or --all", param_hint="TYPE")
+            raise click.BadParameter("give type names, --service or --all", param_hint="TYPE")
         if chosen == "cfn-lint":
             check_bundled(names, region)
         written = pull_schemas(names, region=region, source=chosen, dest=dest)
@@ -82,12 +80,13 @@ def check_bundled(names: list[str], region: str) -> None:
         )
 
 
-def codegen(
-    schemas: Annotated[Path, typer.Option("--schemas", help="Folder of registry schemas.")] = REPO_SCHEMAS,
-    out: Annotated[
-        Path, typer.Option("--out", help="Output folder; its aws/ is the cloudforge.aws package.")
-    ] = REPO_GENERATED,
-) -> None:
+@click.command("codegen")
+@click.option("--schemas", type=click.Path(path_type=Path), default=REPO_SCHEMAS, help="Folder of registry schemas.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=REPO_GENERATED,
+    help="Output folder; its aws/ is the cloudforge.aws package.",
+)
+def codegen(schemas: Path, out: Path) -> None:
     """Regenerate the classes from schemas/.
 
     What `make codegen` runs: every schema into a typed module of cloudforge.aws.

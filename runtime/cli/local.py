@@ -3,45 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 from cloudforge.cli.failures import CommandError, reported
 
 
-def local(
-    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (0: any free port).")] = 4566,
-    state: Annotated[
-        Path | None,
-        typer.Option("--state", help="File that keeps the Cloud Control resources across restarts (default: none, every start is empty)."),
-    ] = None,
-    latency: Annotated[
-        float, typer.Option("--latency", help="Seconds each Cloud Control request needs before it ends.")
-    ] = 0.0,
-    retry_after: Annotated[
-        str,
-        typer.Option("--retry-after", help="How RetryAfter is reported: step:S (handler re-invoked every S s, the default step:0.5), exact (the completion time), none."),
-    ] = "step",
-    rate: Annotated[
-        float | None, typer.Option("--rate", help="Cloud Control calls/s per account and region (burst = rate); past it: ThrottlingException.")
-    ] = None,
-    read_rate: Annotated[
-        float | None, typer.Option("--read-rate", help="A budget of its own for reads (Get, List, status reads), calls/s.")
-    ] = None,
-    write_rate: Annotated[
-        float | None, typer.Option("--write-rate", help="A budget of its own for writes (Create, Update, Delete, Cancel), calls/s.")
-    ] = None,
-    fail_rate: Annotated[
-        float, typer.Option("--fail-rate", help="Probability that a request's handler fails (InternalFailure).")
-    ] = 0.0,
-    throttle_rate: Annotated[
-        float, typer.Option("--throttle-rate", help="Probability that any call is answered ThrottlingException.")
-    ] = 0.0,
-    read_after_create: Annotated[
-        float, typer.Option("--read-after-create", help="Seconds a new resource stays NotFound to GetResource (eventual consistency).")
-    ] = 0.0,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated ids and injected faults.")] = None,
-) -> None:
+@click.command("local")
+@click.option("--port", "-p", type=int, default=4566, help="Port on 127.0.0.1 (0: any free port).")
+@click.option(
+    "--state", type=click.Path(path_type=Path),
+    help="File that keeps the Cloud Control resources across restarts (default: none, every start is empty).",
+)
+@click.option("--latency", type=float, default=0.0, help="Seconds each Cloud Control request needs before it ends.")
+@click.option(
+    "--retry-after", default="step",
+    help="How RetryAfter is reported: step:S (handler re-invoked every S s, the default step:0.5), exact (the completion time), none.",
+)
+@click.option(
+    "--rate", type=float,
+    help="Cloud Control calls/s per account and region (burst = rate); past it: ThrottlingException.",
+)
+@click.option("--read-rate", type=float, help="A budget of its own for reads (Get, List, status reads), calls/s.")
+@click.option(
+    "--write-rate", type=float, help="A budget of its own for writes (Create, Update, Delete, Cancel), calls/s.",
+)
+@click.option(
+    "--fail-rate", type=float, default=0.0, help="Probability that a request's handler fails (InternalFailure).",
+)
+@click.option(
+    "--throttle-rate", type=float, default=0.0, help="Probability that any call is answered ThrottlingException.",
+)
+@click.option(
+    "--read-after-create", type=float, default=0.0,
+    help="Seconds a new resource stays NotFound to GetResource (eventual consistency).",
+)
+@click.option("--seed", type=int, help="Seed for generated ids and injected faults.")
+def local(port: int, state: Path | None, latency: float, retry_after: str, rate: float | None,
+          read_rate: float | None, write_rate: float | None, fail_rate: float, throttle_rate: float,
+          read_after_create: float, seed: int | None) -> None:
     """Run the local cloud (Cloud Control + moto).
 
     Serves 127.0.0.1 until interrupted and prints the variables to export. Without --state it

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import boto3
-import typer
+import click
 from botocore.exceptions import ClientError
 from cloudforge import registry
+from cloudforge.cli import options
 from cloudforge.cli.display import plain_console
 from cloudforge.cli.failures import CommandError, describe, reported
 from cloudforge.cli.importer import (
@@ -25,12 +26,13 @@ from cloudforge.cli.importer import (
 )
 from cloudforge.names import check
 
-TypeName = Annotated[str, typer.Argument(metavar="TYPE", help="CloudFormation type name, e.g. AWS::Connect::SecurityProfile.")]
-Identifier = Annotated[
-    str, typer.Argument(metavar="IDENTIFIER", help="The primary identifier (a composite one joined with '|').")
-]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")]
-Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
+type_argument = click.argument(
+    "type_name", metavar="TYPE", help="CloudFormation type name, e.g. AWS::Connect::SecurityProfile.",
+)
+identifier_argument = click.argument(
+    "identifier", metavar="IDENTIFIER", help="The primary identifier (a composite one joined with '|').",
+)
+region_option = click.option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")
 
 
 def cloudcontrol(region: str | None, profile: str | None) -> Any:
@@ -44,27 +46,31 @@ def read(type_name: str, identifier: str, region: str | None, profile: str | Non
     return properties
 
 
-def get(type_name: TypeName, identifier: Identifier, region: Region = None, profile: Profile = None) -> None:
+@click.command("get")
+@type_argument
+@identifier_argument
+@region_option
+@options.profile
+def get(type_name: str, identifier: str, region: str | None, profile: str | None) -> None:
     """Print a resource's live properties as JSON."""
     with reported():
         properties = read(type_name, identifier, region, profile)
     print(json.dumps(properties, indent=2, sort_keys=True))
 
 
-def list_(
-    type_name: TypeName,
-    model: Annotated[
-        list[str] | None,
-        typer.Option("--model", "-m", metavar="KEY=VALUE",
-                     help="A ResourceModel property the type's list handler needs (repeatable), e.g. InstanceArn=arn:..."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print identifiers and properties as JSON.")] = False,
-    region: Region = None,
-    profile: Profile = None,
-) -> None:
+@click.command("list")
+@type_argument
+@click.option(
+    "--model", "-m", "model", metavar="KEY=VALUE", multiple=True,
+    help="A ResourceModel property the type's list handler needs (repeatable), e.g. InstanceArn=arn:...",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print identifiers and properties as JSON.")
+@region_option
+@options.profile
+def list_(type_name: str, model: tuple[str, ...], as_json: bool, region: str | None, profile: str | None) -> None:
     """List a type's resources, one identifier a line."""
     with reported():
-        resource_model = parse_model(model or [])
+        resource_model = parse_model(list(model))
         kwargs: dict[str, Any] = {"TypeName": type_name}
         if resource_model:
             kwargs["ResourceModel"] = json.dumps(resource_model)
@@ -86,18 +92,19 @@ def list_(
             print(item["Identifier"])
 
 
-def import_(
-    type_name: TypeName,
-    identifier: Identifier,
-    name: Annotated[str | None, typer.Option("--name", help="Logical id in the program (default from the type).")] = None,
-    app_name: Annotated[
-        str | None,
-        typer.Option("--app", help="App name in the program (default: one of its own, from the type and identifier)."),
-    ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the program here instead of stdout.")] = None,
-    region: Region = None,
-    profile: Profile = None,
-) -> None:
+@click.command("import")
+@type_argument
+@identifier_argument
+@click.option("--name", help="Logical id in the program (default from the type).")
+@click.option(
+    "--app", "app_name",
+    help="App name in the program (default: one of its own, from the type and identifier).",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the program here instead of stdout.")
+@region_option
+@options.profile
+def import_(type_name: str, identifier: str, name: str | None, app_name: str | None, output: Path | None,
+            region: str | None, profile: str | None) -> None:
     """Print a program declaring an existing resource.
 
     Its readable properties, with adopt=True: `cloudforge up` then takes it over unchanged.
@@ -123,7 +130,7 @@ def parse_model(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--model")
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--model")
         try:
             parsed = json.loads(value)
             model[key] = parsed if isinstance(parsed, list | dict | int | float) else value

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
+from cloudforge.cli import options
 from cloudforge.cli.failures import reported
-from cloudforge.cli.options import AppName, Profile, Region, Stage, State
 from cloudforge.cli.state import scope_for
 
 
@@ -25,8 +25,12 @@ def _when(last: dict[str, Any]) -> str:
     return f"{stamp}  {last.get('phase', '?')} {last.get('result', '?')}"
 
 
-def stages(state: State = None, region: Region = None, profile: Profile = None,
-           as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False) -> None:
+@click.command("stages")
+@options.state
+@options.region
+@options.profile
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def stages(state: str | None, region: str | None, profile: str | None, as_json: bool) -> None:
     """List the app/stage pairs in a state store, with resource counts and last run."""
     with reported():
         from cloudforge.state.stage import summaries
@@ -46,9 +50,11 @@ def stages(state: State = None, region: Region = None, profile: Profile = None,
         print(f"{row[0]:{widths[0]}}  {row[1]:{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}".rstrip())
 
 
-def outputs(app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
-            profile: Profile = None,
-            as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+@click.command("outputs")
+@options.stage_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def outputs(app: str | None, stage: str | None, state: str | None, region: str | None, profile: str | None,
+            as_json: bool) -> None:
     """Print the outputs a stage's program stored with app.output(name, value)."""
     with reported():
         from cloudforge.outputs import StageOutputs
@@ -64,9 +70,14 @@ def outputs(app: AppName = None, stage: Stage = None, state: State = None, regio
         print(f"{name:{width}} = {json.dumps(values[name], sort_keys=True)}")
 
 
-def graph(app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
-          profile: Profile = None,
-          output: Annotated[Path | None, typer.Option("--output", "-o", help="Draw an image (.svg, .png) with Graphviz's dot instead of printing DOT.")] = None) -> None:
+@click.command("graph")
+@options.stage_options
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path),
+    help="Draw an image (.svg, .png) with Graphviz's dot instead of printing DOT.",
+)
+def graph(app: str | None, stage: str | None, state: str | None, region: str | None, profile: str | None,
+          output: Path | None) -> None:
     """Print the stage's dependency graph as Graphviz DOT (or draw it with -o FILE).
 
     An edge a -> b: b uses a (b is deleted before a). Nodes are coloured by their last outcome.
@@ -85,9 +96,11 @@ def graph(app: AppName = None, stage: Stage = None, state: State = None, region:
             print(f"Wrote {output}")
 
 
-def refresh(app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
-            profile: Profile = None,
-            detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode", help="Exit 2 when drift was found.")] = False) -> None:
+@click.command("refresh")
+@options.stage_options
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when drift was found.")
+def refresh(app: str | None, stage: str | None, state: str | None, region: str | None, profile: str | None,
+            detailed_exitcode: bool) -> None:
     """Read every resource of the stage live, record what changed, print the drift.
 
     No write call is made: the next `cloudforge up` repairs the drift (creates what was deleted
@@ -114,7 +127,7 @@ def refresh(app: AppName = None, stage: Stage = None, state: State = None, regio
     print(f"Refresh complete: {len(drifts)} read, {drifted} drifted." if drifted
           else f"Refresh complete: {len(drifts)} read, no drift.")
     if detailed_exitcode and drifted:
-        raise typer.Exit(2)
+        raise click.exceptions.Exit(2)
 
 
 async def _refresh(scope: str, state: str | None, region: str | None, profile: str | None) -> list[Any]:

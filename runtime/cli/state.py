@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
+from cloudforge.cli import options
 from cloudforge.cli.failures import reported
-from cloudforge.cli.options import AppName, Profile, Region, Stage, State, stage_name
+from cloudforge.cli.options import CommandGroup, stage_name
 
-state_app = typer.Typer(
-    help="Look at and repair a stage's state without touching the cloud.",
-    no_args_is_help=True,
+state_app = CommandGroup(
+    "state", help="Look at and repair a stage's state without touching the cloud.", no_args_is_help=True,
 )
-LogicalId = Annotated[str, typer.Argument(metavar="ID", help="The resource's logical id (its first argument).")]
+logical_id_argument = click.argument(
+    "logical_id", metavar="ID", help="The resource's logical id (its first argument).",
+)
 
 
 def scope_for(app: str | None, stage: str | None, state: str | None, region: str | None,
@@ -51,8 +53,8 @@ def _masked(value: Any) -> Any:
 
 
 @state_app.command("list")
-def list_(app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
-          profile: Profile = None) -> None:
+@options.stage_options
+def list_(app: str | None, stage: str | None, state: str | None, region: str | None, profile: str | None) -> None:
     """List the stage's resources: logical id, type, identifier (one a line)."""
     with reported():
         from cloudforge.state.stage import opened
@@ -69,8 +71,10 @@ def list_(app: AppName = None, stage: Stage = None, state: State = None, region:
 
 
 @state_app.command("show")
-def show(logical_id: LogicalId, app: AppName = None, stage: Stage = None, state: State = None,
-         region: Region = None, profile: Profile = None) -> None:
+@logical_id_argument
+@options.stage_options
+def show(logical_id: str, app: str | None, stage: str | None, state: str | None,
+         region: str | None, profile: str | None) -> None:
     """Print one resource's record as JSON (write-only values masked)."""
     with reported():
         from dataclasses import asdict
@@ -84,8 +88,10 @@ def show(logical_id: LogicalId, app: AppName = None, stage: Stage = None, state:
 
 
 @state_app.command("rm")
-def rm(logical_id: LogicalId, app: AppName = None, stage: Stage = None, state: State = None,
-       region: Region = None, profile: Profile = None) -> None:
+@logical_id_argument
+@options.stage_options
+def rm(logical_id: str, app: str | None, stage: str | None, state: str | None,
+       region: str | None, profile: str | None) -> None:
     """Forget a resource: it leaves state but stays in the cloud, untouched."""
     with reported():
         from cloudforge.state.stage import forget, opened
@@ -101,10 +107,11 @@ def rm(logical_id: LogicalId, app: AppName = None, stage: Stage = None, state: S
 
 
 @state_app.command("mv")
-def mv(old: Annotated[str, typer.Argument(metavar="OLD", help="The logical id in state.")],
-       new: Annotated[str, typer.Argument(metavar="NEW", help="The logical id the program now uses.")],
-       app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
-       profile: Profile = None) -> None:
+@click.argument("old", metavar="OLD", help="The logical id in state.")
+@click.argument("new", metavar="NEW", help="The logical id the program now uses.")
+@options.stage_options
+def mv(old: str, new: str, app: str | None, stage: str | None, state: str | None, region: str | None,
+       profile: str | None) -> None:
     """Rename a resource's logical id, so that renaming it in the program replaces nothing."""
     with reported():
         from cloudforge.state.stage import opened, rename
@@ -116,10 +123,14 @@ def mv(old: Annotated[str, typer.Argument(metavar="OLD", help="The logical id in
 
 
 @state_app.command("export")
-def export(app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
-           profile: Profile = None,
-           output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None,
-           with_key: Annotated[bool, typer.Option("--with-key", help="Include the state store's key, so write-only values still match after import into a fresh store (keep the file as secret as the key).")] = False) -> None:
+@options.stage_options
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
+@click.option(
+    "--with-key", is_flag=True,
+    help="Include the state store's key, so write-only values still match after import into a fresh store (keep the file as secret as the key).",
+)
+def export(app: str | None, stage: str | None, state: str | None, region: str | None, profile: str | None,
+           output: Path | None, with_key: bool) -> None:
     """Print the stage's state as a versioned JSON document (see the README)."""
     with reported():
         from cloudforge.state.document import dumps
@@ -136,11 +147,15 @@ def export(app: AppName = None, stage: Stage = None, state: State = None, region
 
 
 @state_app.command("import")
-def import_(source: Annotated[str, typer.Argument(metavar="FILE", help="An export (`-` reads standard input).")],
-            app: Annotated[str | None, typer.Option("--app", "-a", help="Import as this app (default: the file's).")] = None,
-            stage: Annotated[str | None, typer.Option("--stage", "-s", help="Import as this stage (default: the file's).")] = None,
-            state: State = None, region: Region = None, profile: Profile = None,
-            force: Annotated[bool, typer.Option("--force", help="Replace the stage's state when it already has resources.")] = False) -> None:
+@click.argument("source", metavar="FILE", help="An export (`-` reads standard input).")
+@click.option("--app", "-a", help="Import as this app (default: the file's).")
+@click.option("--stage", "-s", help="Import as this stage (default: the file's).")
+@options.state
+@options.region
+@options.profile
+@click.option("--force", is_flag=True, help="Replace the stage's state when it already has resources.")
+def import_(source: str, app: str | None, stage: str | None, state: str | None, region: str | None,
+            profile: str | None, force: bool) -> None:
     """Make a stage's state the one in FILE (made by `cloudforge state export`)."""
     with reported():
         from cloudforge.state.document import parse_document

@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-import typer
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -88,8 +87,7 @@ def test_every_python_block_runs_against_the_local_cloud(
 def test_every_cloudforge_command_the_readme_shows_exists() -> None:
     from cloudforge.cli import app
 
-    root = typer.main.get_command(app)
-    commands: dict[str, Any] = getattr(root, "commands", {})
+    commands: dict[str, Any] = app.commands
     shown = [
         line.split("#")[0].split()[1:3]
         for _, _, code in blocks("sh")

@@ -6,6 +6,7 @@ through AWS_ENDPOINT_URL, as a user's shell would.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -15,8 +16,8 @@ from typing import Any
 
 import boto3
 import pytest
+from click.testing import CliRunner
 from cloudforge.cli import app
-from typer.testing import CliRunner
 
 from tests.local_helpers import cloudforge, connect_instance, wait_for
 
@@ -127,6 +128,26 @@ def test_plan_help_documents_the_detailed_exit_code() -> None:
 
     assert "--detailed-exitcode" in result.output
     assert "--refresh" in result.output and "--stage" in result.output
+
+
+class CtrlC(io.RawIOBase):
+    """Standard input on which the user presses Ctrl-C."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_outside_a_program_exits_130_too(tmp_path: Path) -> None:
+    # `state import -` waits on standard input; Ctrl-C there is 130 (128 + SIGINT) as in a
+    # program's run, not click's own "Aborted!" and 1.
+    result = CliRunner().invoke(app, ["state", "import", "-", "--state", str(tmp_path)],
+                                input=io.BufferedReader(CtrlC()))
+
+    assert result.exit_code == 130, result.output
+    assert "Aborted" not in result.output
 
 
 def test_local_serves_cloud_control_and_moto_on_one_port(tmp_path: Path) -> None:

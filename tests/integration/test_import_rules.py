@@ -14,6 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from cloudforge.local import LocalCloud
+
 ROOT = Path(__file__).resolve().parents[2]
 
 LOADED = "sorted(m for m in sys.modules if m.startswith('cloudforge.codegen'))"
@@ -27,7 +29,6 @@ COMMANDS = textwrap.dedent(
 
     import boto3
     import click
-    import typer
     from cloudforge.cli import app
     from cloudforge.local import LocalCloud
 
@@ -39,7 +40,7 @@ COMMANDS = textwrap.dedent(
 
     def run(*args):
         try:
-            code = typer.main.get_command(app).main(list(args), standalone_mode=False)
+            code = app.main(list(args), standalone_mode=False)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         report.append({"args": list(args), "code": code or 0, "codegen": loaded()})
@@ -112,10 +113,60 @@ def test_the_generator_commands_do_load_it() -> None:
         "import sys\n"
         "from cloudforge.cli import generate\n"
         "try:\n"
-        "    generate.codegen(schemas=__import__('pathlib').Path('/nonexistent'))\n"
+        "    generate.codegen.callback(schemas=__import__('pathlib').Path('/nonexistent'), out=__import__('pathlib').Path('/nonexistent'))\n"
         "except BaseException:\n"
         "    pass\n"
         f"print({LOADED})",
     )
     assert result.returncode == 0, result.stderr
     assert "cloudforge.codegen.generate" in result.stdout
+
+
+# Issue 14, cold start: the CLI is click, not typer (whose pydantic adapter per option cost half
+# the no-op budget). Runs `cloudforge plan` through the console script's entry point in a fresh
+# interpreter and reports the CLI framework and pydantic modules it loaded.
+NO_OP_PROBE = """
+import json, sys
+sys.argv = ["cloudforge", "plan", sys.argv[1]]
+from cloudforge.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+roots = {m.split(".")[0] for m in sys.modules}
+print(json.dumps({"code": code or 0, "loaded": sorted(roots & {"click", "typer", "pydantic", "pydantic_core"})}),
+      file=sys.stderr)
+"""
+
+ONE_QUEUE = """
+import asyncio
+from cloudforge import App
+from cloudforge.aws.sqs import Queue
+
+async def main():
+    async with App("no-op"):
+        await Queue("q", QueueName="no-op-plan")
+
+asyncio.run(main())
+"""
+
+
+def test_a_no_op_plan_through_the_cli_loads_neither_typer_nor_pydantic(
+    local_cloud: LocalCloud, tmp_path: Path
+) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(ONE_QUEUE)
+    first = subprocess.run([sys.executable, "-m", "cloudforge.cli", "up", str(program)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert first.returncode == 0, first.stderr
+    local_cloud.reset_calls()
+
+    probe = subprocess.run([sys.executable, "-c", NO_OP_PROBE, str(program)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120, check=False)
+
+    result = json.loads(probe.stderr.strip().splitlines()[-1])
+    assert result == {"code": 0, "loaded": ["click"]}, probe.stdout + probe.stderr
+    assert "No changes" in probe.stdout, probe.stdout  # a plan ran, and found nothing to do
+    assert sum(local_cloud.calls().values()) == 0

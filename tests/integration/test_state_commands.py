@@ -10,11 +10,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+from click.testing import CliRunner, Result
 from cloudforge import StageOutputs
 from cloudforge.cli import app
 from cloudforge.local import LocalCloud
 from cloudforge.state.backends import open_backend
-from typer.testing import CliRunner, Result
 
 from tests.local_helpers import wait_for
 

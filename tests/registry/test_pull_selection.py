@@ -46,8 +46,8 @@ def test_module_entry_point_pulls_a_service(tmp_path: Path) -> None:
 
 
 def test_cli_pulls_a_service(tmp_path: Path) -> None:
+    from click.testing import CliRunner
     from cloudforge.cli import app
-    from typer.testing import CliRunner
 
     result = CliRunner().invoke(
         app, ["schemas", "pull", "--service", "iot", "--dest", str(tmp_path)]
