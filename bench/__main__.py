@@ -26,7 +26,7 @@ from bench.report import Section, not_measured, write_results
 BUDGET_SECONDS = 600
 MODULES = [
     "imports", "codegen", "deploy", "noop", "update", "statewrites", "scale", "polling",
-    "coldstart", "secrets",
+    "coldstart", "secrets", "limiter",
 ]
 TITLES = {
     "imports": "1. Import",
@@ -39,6 +39,7 @@ TITLES = {
     "polling": "8. Polling under each RetryAfter mode",
     "coldstart": "9. Cold start and the local cloud",
     "secrets": "10. Write-only hashes",
+    "limiter": "11. The rate limiter's policy, simulated",
 }
 
 

