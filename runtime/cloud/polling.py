@@ -16,13 +16,19 @@ engine's own step is the budget's geometric schedule (ratio sqrt 2), and no blin
 within the budget does better: for durations spread evenly on a log scale its median lag is
 2^(1/4) - 1 = 19 % of the duration, its worst 41 % (see NOTES.md). There is no cap on the gap:
 a cap would make the polls of a long request grow linearly, past the logarithmic budget.
+A read is placed from when the one before was due, not from when its answer came back (a slow
+answer does not push every later read out); an answer that arrives after its own hint is
+followed by a read at once, once (twice in a row is a skewed clock: the own step applies).
 
 The first read is at `earliest(1)`, or at what requests of the same type and operation took
 (`Durations`: the shortest this run, or the lowest of the last runs, stored in state). A request
 that starts while a sibling of its kind is already in flight and nothing is known yet waits for
 the sibling's end instead of reading early, and every request still waiting for its first read
-re-places it when a sibling ends: a batch of like requests costs no wasted poll. The clock and
-the sleep are injectable so the schedule is tested without waiting.
+re-places it when a sibling ends: a batch of like requests costs no wasted poll. A run whose
+first reads at a learned time only confirmed it stores no figure (null), so a kind that got
+faster is measured again after `RECENT_RUNS` runs. Reads and the budget count from the
+submission's answer, durations from its departure: the request started in between, so neither
+comes early. The clock and the sleep are injectable so the schedule is tested without waiting.
 """
 
 from __future__ import annotations
@@ -129,7 +135,7 @@ class Durations:
     """What requests of each (type, operation) took: where the first reads of the next go.
 
     `stored`: the lowest figure of the last runs (from state); `shortest`: this run's shortest
-    time from submission to the read that saw success. Shared by every request of a run, on
+    time from a submission's departure to the answer of the read that saw it succeed. Shared by every request of a run, on
     one event loop: it also knows which requests of a kind are waiting, so that a request waits
     for its elder sibling instead of reading early, and wakes when one ends.
     """
