@@ -77,6 +77,36 @@ def run_cloudforge(cloud: Any, n: int, latency: float) -> Run:
     return Run(wall, per_resource(cloud.calls(), n))
 
 
+def run_learned(cloud: Any, n: int, latency: float) -> tuple[float, float]:
+    """Status polls per resource of two runs that each update `n` profiles (a new description)
+    in one state folder: the first with nothing known about updates, the next with what the
+    first stored (its first reads placed at the stored duration)."""
+    docs = documents(fresh(cloud, latency), n, "learned")
+    polls = []
+    with tempfile.TemporaryDirectory(prefix="bench-state-") as state:
+        for run, description in enumerate(("created", "first update", "second update")):
+            for doc in docs:
+                doc["Description"] = description
+            cloud.reset_calls()
+            asyncio.run(deploy(cloud.endpoint_url, Path(state), docs))
+            if run:
+                polls.append(per_resource(cloud.calls(), n)["polls"])
+    return polls[0], polls[1]
+
+
+def learned_row(cloud: Any, n: int, latency: float) -> Row:
+    measure = f"{n} × update, latency {latency:g} s: status polls per resource, the run after one that stored update durations"
+    try:
+        first, second = run_learned(cloud, n, latency)
+    except Exception as exc:
+        return Row(measure, None, note=f"{type(exc).__name__}: {exc}".splitlines()[0][:160])
+    return Row(
+        measure, second, {LIMIT: 1.0},
+        note=f"the first update run (nothing stored yet): {first:.3g}",
+        key={"figure": "deploy-learned-polls", "n": n, "latency": latency},
+    )
+
+
 def run_baseline(cloud: Any, wait: Waiter, n: int, latency: float) -> Run:
     docs = documents(fresh(cloud, latency), n, "baseline")
     start = time.perf_counter()
@@ -211,6 +241,7 @@ def measure(quick: bool = False) -> Section:
             theirs = {name: median_run(runs) for name, runs in their_runs.items()}
             results[(n, latency)] = (ours, theirs)
             section.rows += scenario_rows(n, latency, rtt, ours, theirs)
+        section.rows.append(learned_row(cloud, max(counts), COUNT_LATENCY))
     section.rows.append(parallel_row(results, counts))
     section.method = (
         f"SecurityProfiles created from an empty local cloud (RetryAfter {HINTS}: the status changes "

@@ -193,6 +193,14 @@ class CloudControl:
             max_workers=max_concurrency, thread_name_prefix="cloudforge-cc"
         )
         self._semaphore: asyncio.Semaphore | None = None
+        # When (time.monotonic) each write's answered attempt left, by RequestToken, until
+        # `sent` takes it: a request's age counts from then (cloudforge.cloud.polling), not
+        # from the moment its answer got back to the event loop.
+        self._sent: dict[str, float] = {}
+
+    def sent(self, request_token: str | None) -> float | None:
+        """When the write that made `request_token` was sent (once; None when not known)."""
+        return self._sent.pop(request_token or "", None)
 
     @property
     def client(self) -> Any:
@@ -261,7 +269,11 @@ class CloudControl:
 
     # -- calls ---------------------------------------------------------------------------------
 
-    def _sync_call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _sync_call(
+        self, method: str, params: Mapping[str, Any], sent: list[float] | None = None
+    ) -> dict[str, Any]:
+        if sent is not None:
+            sent.append(time.monotonic())
         result: dict[str, Any] = getattr(self.client, method)(**params)
         return result
 
@@ -273,6 +285,7 @@ class CloudControl:
         type_name: str,
         logical_id: str,
         identifier: str | None = None,
+        sent: list[float] | None = None,
     ) -> dict[str, Any]:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
@@ -285,7 +298,7 @@ class CloudControl:
             try:
                 async with self._semaphore:
                     result = await loop.run_in_executor(
-                        self._executor, functools.partial(self._sync_call, method, params)
+                        self._executor, functools.partial(self._sync_call, method, params, sent)
                     )
                 self.limiter.succeeded(kind)
                 return result
@@ -433,11 +446,20 @@ class CloudControl:
         identifier: str | None = None,
     ) -> ProgressEvent:
         """A call answered with a ProgressEvent (the writes and status reads), checked."""
+        sent: list[float] | None = [] if method != "get_resource_request_status" else None
         out = await self._call(
-            method, params, type_name=type_name, logical_id=logical_id, identifier=identifier
+            method,
+            params,
+            type_name=type_name,
+            logical_id=logical_id,
+            identifier=identifier,
+            sent=sent,
         )
         # The operation's name as AWS spells it, for error messages: create_resource -> CreateResource.
-        return self._progress_event(out, method.title().replace("_", ""), type_name, logical_id)
+        event = self._progress_event(out, method.title().replace("_", ""), type_name, logical_id)
+        if sent:
+            self._sent[event["RequestToken"]] = sent[-1]
+        return event
 
     async def create(
         self, type_name: str, desired: Mapping[str, Any], client_token: str, logical_id: str

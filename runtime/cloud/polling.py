@@ -1,27 +1,41 @@
 """Waiting for a Cloud Control request to finish: when to poll, and until when.
 
-The schedule must hold whatever `RetryAfter` says: AWS's is when the resource handler is next
-invoked (often a second or two ahead, however long the work takes), an emulator's may be the
-exact completion time, and a hint may be missing. So the next read comes at the later of
+Two rules hold whatever `RetryAfter` says (AWS's is when the resource handler is next invoked,
+an emulator's may be the exact end, and a hint may be missing):
 
-- the hint (never earlier: the server said nothing can change before then; trusted up to
-  `hint_cap` ahead), and
-- the engine's own geometric step: `(ratio - 1) x` the time the request has run so far,
-  between `floor` and `cap`, so the polls of a request of duration D number about
-  log(D / first) / log(ratio) + 1 and each poll is at most (ratio - 1) of D late.
+- never poll earlier than the hint (+20 ms; a hint is trusted up to `hint_cap`, 5 min, ahead);
+- never more polls than the budget: a request that ends after D seconds costs at most
+  3 + 2 log2(D) status reads. That holds for every D exactly when poll k is made no earlier than
+  `earliest(k)` = 2^((k - 2) / 2) s into the wait (0.71, 1, 1.41, 2, 2.83 s...): made earlier, a
+  request ending just after it would need k + 1 polls while its budget is under k + 1.
 
-The first read is at `first` after the submission answer (which never carries a hint), or, once
-a request of the same type and operation has ended in this run, at the shortest duration seen
-(`Durations`), so a batch of like requests costs no early, wasted poll.
-The numbers (first 1.1 s, ratio 1.4, cap 6 s) were chosen by simulating durations of 1-45 s
-under exact, step and missing hints (median lag <= ~12 %, polls <= 3 + 2 log2 D); `make bench`
-measures them. The clock and the sleep are injectable so the schedule is tested without waiting.
+So the next read comes at the later of `earliest(k)` and the hint. A step hint (the next handler
+invocation: the status can change only then) is followed exactly while the budget allows, so the
+end is read at the invocation that makes it; an exact hint is the end itself. Without a hint the
+engine's own step is the budget's geometric schedule (ratio sqrt 2), and no blind schedule
+within the budget does better: for durations spread evenly on a log scale its median lag is
+2^(1/4) - 1 = 19 % of the duration, its worst 41 % (see NOTES.md). There is no cap on the gap:
+a cap would make the polls of a long request grow linearly, past the logarithmic budget.
+A read is placed from when the one before was due, not from when its answer came back (a slow
+answer does not push every later read out); an answer that arrives after its own hint is
+followed by a read at once, once (twice in a row is a skewed clock: the own step applies).
+
+The first read is at `earliest(1)`, or at what requests of the same type and operation took
+(`Durations`: the shortest this run, or the lowest of the last runs, stored in state). A request
+that starts while a sibling of its kind is already in flight and nothing is known yet waits for
+the sibling's end instead of reading early, and every request still waiting for its first read
+re-places it when a sibling ends: a batch of like requests costs no wasted poll. A run whose
+first reads at a learned time only confirmed it stores no figure (null), so a kind that got
+faster is measured again after `RECENT_RUNS` runs. Reads and the budget count from the
+submission's answer, durations from its departure: the request started in between, so neither
+comes early. The clock and the sleep are injectable so the schedule is tested without waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import itertools
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,26 +43,41 @@ from datetime import UTC, datetime
 from typing import Any
 
 ProgressEvent = dict[str, Any]
+Key = tuple[str, str]  # (type name, operation)
+# One run's figure for a kind: seconds, or None when every request of the kind was seen done
+# at a first read placed at a learned time (that only says "no longer than that").
+Figure = float | None
 
 TERMINAL = frozenset({"SUCCESS", "FAILED", "CANCEL_COMPLETE"})
 # Past a hinted RetryAfter by this much, so that clock granularity never makes us early.
 HINT_MARGIN = 0.02
+# How many runs' figures a stage keeps per (type, operation); the lowest of them is used.
+RECENT_RUNS = 5
 
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """The engine's own polling schedule (see the module docstring)."""
+    """The poll budget, `base + per_doubling * log2(duration)` polls, and its schedule."""
 
-    initial: float = 1.1  # seconds from the submission answer to the first read
-    factor: float = 1.4  # the ratio of the geometric schedule
-    cap: float = 6.0  # the longest gap between two reads without a later hint
+    base: float = 3.0
+    per_doubling: float = 2.0
     floor: float = 0.05  # never poll in a tighter loop than this
-    # A RetryAfter is trusted up to this far ahead (a hint is the server's own estimate).
-    hint_cap: float = 30.0
+    # A RetryAfter is trusted up to this far ahead: never reading before the hint is the rule,
+    # but a bogus hour-ahead estimate must not hold a deploy for an hour.
+    hint_cap: float = 300.0
 
-    def step(self, elapsed: float) -> float:
-        """The engine's own gap after a read made `elapsed` seconds into the request."""
-        return float(min(self.cap, max(self.floor, (self.factor - 1.0) * elapsed)))
+    def budget(self, duration: float) -> float:
+        """The most polls a request that ends after `duration` seconds may cost."""
+        return self.base + self.per_doubling * math.log2(duration)
+
+    def earliest(self, poll: int) -> float:
+        """Seconds into the wait before which poll number `poll` (from 1) is never made."""
+        return float(2.0 ** ((poll + 1 - self.base) / self.per_doubling))
+
+    @property
+    def ratio(self) -> float:
+        """The geometric schedule's ratio between two reads without a hint."""
+        return float(2.0 ** (1.0 / self.per_doubling))
 
 
 class PollTimeout(Exception):
@@ -67,45 +96,124 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def next_delay(
+def hint_ahead(retry_after: Any, now: datetime) -> float | None:
+    """Seconds from `now` to the hinted RetryAfter (<= 0: it has passed), None without one."""
+    hint = _as_datetime(retry_after)
+    return None if hint is None else (hint - now).total_seconds()
+
+
+def next_poll_at(
     backoff: Backoff,
+    polls: int,
     elapsed: float,
     retry_after: Any,
     now: datetime,
-    remaining: float,
+    *,
+    last_read: float | None = None,
+    missed: bool = False,
 ) -> float:
-    """Seconds to wait before the next status read, `elapsed` seconds into the request."""
-    delay = backoff.step(elapsed)
-    hint = _as_datetime(retry_after)
-    if hint is not None:
-        until = (hint - now).total_seconds()
-        if until > 0:
-            delay = max(delay, min(until + HINT_MARGIN, backoff.hint_cap))
-    return max(0.0, min(delay, remaining))
+    """Seconds into the wait at which poll number `polls + 1` is made, `elapsed` seconds in,
+    after an answer that carried `retry_after` (None before the first poll). `last_read`: when
+    the previous read was due; `missed`: the answer before it arrived after its hint too."""
+    at = backoff.earliest(polls + 1)
+    until = hint_ahead(retry_after, now)
+    if until is not None and until > 0:
+        return max(at, elapsed + min(until + HINT_MARGIN, backoff.hint_cap))
+    if until is not None and not missed:
+        # The hinted moment passed while the answer travelled (a slow answer): the status may
+        # have changed, so read again now. Twice in a row looks like a skewed clock instead:
+        # then the hint says nothing and the own step below applies.
+        return max(at, elapsed)
+    if polls and last_read is not None:
+        # The engine's own geometric step, from when the last read was due.
+        at = max(at, last_read * backoff.ratio, last_read + backoff.floor)
+    return at
 
 
 @dataclass
 class Durations:
-    """How long requests of each (type, operation) took in this run: where to place first reads.
+    """What requests of each (type, operation) took: where the first reads of the next go.
 
-    Shared by every request of a run (the engine's requests run on one event loop, but a lock
-    keeps it safe from threads too). The shortest detection time seen is used, so a fast
-    request is never read late because a slow one came first.
+    `stored`: the lowest figure of the last runs (from state); `shortest`: this run's shortest
+    time from a submission's departure to the answer of the read that saw it succeed. Shared by every request of a run, on
+    one event loop: it also knows which requests of a kind are waiting, so that a request waits
+    for its elder sibling instead of reading early, and wakes when one ends.
     """
 
-    shortest: dict[tuple[str, str], float] = field(default_factory=dict)
+    stored: dict[Key, float] = field(default_factory=dict)
+    shortest: dict[Key, float] = field(default_factory=dict)
+    # Kinds this run measured: a success seen by a read other than a first read placed at a
+    # learned time (which can only confirm what was learned, never lower it).
+    measured: set[Key] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._flying: dict[Key, dict[int, None]] = {}  # in start order
+        self._ended: dict[Key, asyncio.Event] = {}
+        self._ids = itertools.count()
 
-    def first_poll(self, key: tuple[str, str], default: float) -> float:
-        with self._lock:
-            return max(default, self.shortest.get(key, default))
+    def learned(self, key: Key) -> float | None:
+        known = [d for d in (self.stored.get(key), self.shortest.get(key)) if d is not None]
+        return min(known) if known else None
 
-    def record(self, key: tuple[str, str], seconds: float) -> None:
-        with self._lock:
-            known = self.shortest.get(key)
-            self.shortest[key] = seconds if known is None else min(known, seconds)
+    def record(self, key: Key, seconds: float, measured: bool = True) -> None:
+        known = self.shortest.get(key)
+        self.shortest[key] = seconds if known is None else min(known, seconds)
+        if measured:
+            self.measured.add(key)
+
+    def begin(self, key: Key) -> int:
+        """A request of `key` starts waiting; its ticket for `end` and `elder_waiting`."""
+        ticket = next(self._ids)
+        self._flying.setdefault(key, {})[ticket] = None
+        return ticket
+
+    def elder_waiting(self, key: Key, ticket: int) -> bool:
+        """Whether a request of the kind that started before this one is still waiting."""
+        return next(iter(self._flying.get(key, {ticket: None}))) != ticket
+
+    def end(self, key: Key, ticket: int, seconds: float | None, measured: bool = True) -> None:
+        """The request of `ticket` ended (`seconds`: how long a success took; `measured`: not
+        only confirmed at a learned first read); wakes its siblings."""
+        self._flying.get(key, {}).pop(ticket, None)
+        if seconds is not None:
+            self.record(key, seconds, measured)
+        event = self._ended.pop(key, None)
+        if event is not None:
+            event.set()
+
+    async def until_sibling_ends(self, key: Key, sleeping: Awaitable[Any]) -> bool:
+        """Await `sleeping`, cut short when a request of `key` ends: True when cut short."""
+        ended = self._ended.setdefault(key, asyncio.Event())
+        sleeper = asyncio.ensure_future(sleeping)
+        waiter = asyncio.ensure_future(ended.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            return not sleeper.done()
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+
+    def figures(self, recent: dict[Key, list[Figure]]) -> dict[Key, list[Figure]]:
+        """The stage's per-kind figures after this run: the last runs' and, for each kind this
+        run saw succeed, its shortest time (or None when it only confirmed a learned one)."""
+        merged = {key: list(values) for key, values in recent.items()}
+        for key, seconds in self.shortest.items():
+            figure = round(seconds, 3) if key in self.measured else None
+            merged[key] = [*merged.get(key, []), figure][-RECENT_RUNS:]
+        return merged
+
+
+def learned_from(recent: dict[Key, list[Figure]]) -> dict[Key, float]:
+    """Where first reads go from what a stage stored: the lowest figure of the last runs (a
+    slow run never makes the next read late; at worst one read is early). A kind whose last
+    runs only confirmed it has none, so it is measured again: a type that got faster is not
+    read at its old time for ever."""
+    out = {}
+    for key, values in recent.items():
+        known = [v for v in values if v is not None]
+        if known:
+            out[key] = min(known)
+    return out
 
 
 def _utcnow() -> datetime:
@@ -123,7 +231,9 @@ async def wait_for(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     on_poll: Callable[[ProgressEvent], None] | None = None,
     durations: Durations | None = None,
-    key: tuple[str, str] | None = None,
+    key: Key | None = None,
+    answered: float | None = None,
+    sent: float | None = None,
 ) -> ProgressEvent:
     """Poll `fetch(request_token)` from the event `first` until a terminal status.
 
@@ -131,30 +241,79 @@ async def wait_for(
     returned as they are: the caller decides what they mean for its operation. With
     `durations` and `key` (type name, operation), the first read is placed from what earlier
     requests of the kind took, and a success is recorded for later ones.
+
+    `answered` and `sent` are `clock()` readings: when the submission's answer came back
+    (default: now) and when the submission left (default: `answered`). The request started
+    in between. Reads are placed from `answered` and durations measured from `sent`, so that
+    neither a placed read nor the budget ever comes early, however long the submission took
+    to reach the service or to come back (a queue at either end, journaling after it).
     """
     backoff = backoff or Backoff()
-    started = clock()
-    deadline = started + timeout
+    started = clock() if answered is None else answered
+    since = started if sent is None else min(sent, started)
+    end = timeout - (started - since)  # the deadline, in seconds from `started`
     event = first
     polls = 0
-    while event.get("OperationStatus") not in TERMINAL:
-        current = clock()
-        remaining = deadline - current
-        if remaining <= 0:
-            raise PollTimeout(event)
-        if polls == 0:
-            delay = backoff.initial
-            if durations is not None and key is not None:
-                delay = durations.first_poll(key, backoff.initial)
-            hinted = next_delay(backoff, 0.0, event.get("RetryAfter"), now(), remaining)
-            delay = min(max(delay, hinted), remaining)
-        else:
-            delay = next_delay(backoff, current - started, event.get("RetryAfter"), now(), remaining)
-        await sleep(delay)
-        event = await fetch(event["RequestToken"])
-        polls += 1
-        if on_poll is not None:
-            on_poll(event)
-    if durations is not None and key is not None and polls and event.get("OperationStatus") == "SUCCESS":
-        durations.record(key, clock() - started)
-    return event
+    last_read: float | None = None
+    missed = False  # the last answer arrived after its own hint
+    ticket = durations.begin(key) if durations is not None and key is not None else None
+    took: float | None = None
+    placed = False  # the first read went at a learned time
+    try:
+        while event.get("OperationStatus") not in TERMINAL:
+            elapsed = clock() - started
+            if elapsed >= end:
+                raise PollTimeout(event)
+            if polls == 0 and durations is not None and key is not None and ticket is not None:
+                at, placed = await _first_read(durations, key, ticket, event, backoff, started,
+                                               end, clock, now, sleep)
+            else:
+                current = now()
+                at = next_poll_at(backoff, polls, elapsed, event.get("RetryAfter"), current,
+                                  last_read=last_read, missed=missed)
+                until = hint_ahead(event.get("RetryAfter"), current)
+                missed = until is not None and until <= 0
+                await sleep(max(0.0, min(at, end) - elapsed))
+            # When the read was due, not when the answer before it let it go: a slow answer
+            # must not push every later read further out.
+            last_read = min(at, clock() - started)
+            event = await fetch(event["RequestToken"])
+            polls += 1
+            if on_poll is not None:
+                on_poll(event)
+        if polls and event.get("OperationStatus") == "SUCCESS":
+            took = clock() - since
+        return event
+    finally:
+        if durations is not None and key is not None and ticket is not None:
+            durations.end(key, ticket, took, measured=not (placed and polls == 1))
+
+
+async def _first_read(
+    durations: Durations,
+    key: Key,
+    ticket: int,
+    event: ProgressEvent,
+    backoff: Backoff,
+    started: float,
+    timeout: float,
+    clock: Callable[[], float],
+    now: Callable[[], datetime],
+    sleep: Callable[[float], Awaitable[Any]],
+) -> tuple[float, bool]:
+    """Sleep until the first read: at what the kind is known to take, or, with nothing known
+    and an elder sibling waiting, until a sibling ends; re-placed whenever one ends. Returns
+    when (seconds into the wait) the read was due, and whether a learned time placed it."""
+    while True:
+        elapsed = clock() - started
+        at = next_poll_at(backoff, 0, elapsed, event.get("RetryAfter"), now())
+        learned = durations.learned(key)
+        placed = learned is not None and learned >= at
+        if learned is not None:
+            at = max(at, learned)
+        elif durations.elder_waiting(key, ticket):
+            at = timeout  # until a sibling ends (or the deadline)
+        at = min(at, timeout)
+        delay = max(0.0, at - elapsed)
+        if delay <= 0 or not await durations.until_sibling_ends(key, sleep(delay)):
+            return (max(at, elapsed) if delay <= 0 else at), placed

@@ -81,6 +81,8 @@ class Engine:
     async def finish(self, failed: bool, interrupted: bool = False) -> None:
         """The end of the run: orphans (destroy: everything) deleted, or planned."""
         await teardown(self.parts, self.phase, failed=failed, interrupted=interrupted)
+        if self.phase != "plan":
+            self.runner.remember_durations()
 
     async def _deploy(self, resource: Resource) -> Resource:
         deployed = await self._deploy_one(resource)

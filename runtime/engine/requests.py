@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from cloudforge.cloud.cloudcontrol import CloudControl, EndpointUnreachableError, ProgressEvent
-from cloudforge.cloud.polling import Backoff, Durations, PollTimeout, wait_for
+from cloudforge.cloud.polling import Backoff, Durations, PollTimeout, learned_from, wait_for
 from cloudforge.engine.patch import split_pointer, strip_write_only
 from cloudforge.engine.reporter import Reporter
 from cloudforge.engine.runstate import RunState
@@ -107,11 +107,16 @@ class RequestRunner:
         self.cloud = cloud
         self.reporter = reporter
         self.backoff = backoff
-        # What requests of each type took in this run: where the next one's first poll goes.
-        self.durations = Durations()
+        # What requests of each type took in the last runs and in this one: where the next
+        # one's first poll goes (stored again by `remember_durations` at the end of the run).
+        self.durations = Durations(stored=learned_from(state.durations))
         self.max_operations = max_operations
         self._operations: asyncio.Semaphore | None = None
         self.read_backs_skipped = 0
+
+    def remember_durations(self) -> None:
+        """Store this run's figures with the last runs' (one write, and none if none polled)."""
+        self.state.put_durations(self.durations.figures(self.state.durations))
 
     async def submit(
         self,
@@ -168,6 +173,11 @@ class RequestRunner:
                 # entry stays for the next run.)
                 self.state.unjournal(record)
                 raise
+            # The request started between the moment it left and this answer (not after the
+            # journaling below): its reads are placed from the answer, its duration measured
+            # from its departure (cloudforge.cloud.polling.wait_for).
+            answered = time.monotonic()
+            sent = self.cloud.sent(event.get("RequestToken")) or answered
             record.pending_token = event.get("RequestToken")
             if operation == "create":
                 record.identifier = event.get("Identifier")
@@ -175,7 +185,9 @@ class RequestRunner:
             self.reporter.step(
                 logical_id, type_name, action, "polling", started, record.pending_token or ""
             )
-            event = await self.wait(event, metadata, operation, logical_id, action, started)
+            event = await self.wait(
+                event, metadata, operation, logical_id, action, started, (sent, answered)
+            )
             code = event.get("ErrorCode")
             if not should_resubmit(event.get("OperationStatus"), code, attempt):
                 return event
@@ -193,8 +205,13 @@ class RequestRunner:
         logical_id: str,
         action: Action,
         started: float,
+        sent: tuple[float, float] | None = None,
     ) -> ProgressEvent:
-        """Poll the request of `event` to a terminal status, within the handler's timeout."""
+        """Poll the request of `event` to a terminal status, within the handler's timeout.
+
+        `sent`: when (time.monotonic) this run sent it and had the answer; None for a request an
+        earlier run sent, whose age is unknown: it neither uses nor teaches what requests of its
+        kind take."""
         type_name = metadata.type_name
 
         async def fetch(token: str) -> ProgressEvent:
@@ -212,8 +229,10 @@ class RequestRunner:
                 timeout=minutes * 60.0,
                 backoff=self.backoff,
                 on_poll=on_poll,
-                durations=self.durations,
+                durations=self.durations if sent is not None else None,
                 key=(type_name, operation),
+                sent=sent[0] if sent is not None else None,
+                answered=sent[1] if sent is not None else None,
             )
         except PollTimeout as timeout:
             raise RequestTimeoutError(

@@ -48,6 +48,8 @@ class RunState:
     floor: int = 0
     # The stage's info as loaded (outputs, last run: `cloudforge.engine.lastrun`).
     info: dict[str, Any] = field(default_factory=dict)
+    # What requests of each (type, operation) took in the stage's last runs (as loaded).
+    durations: dict[tuple[str, str], list[float | None]] = field(default_factory=dict)
     # This run's identity for deletion ordering (cloudforge.engine.ordering): its start time.
     run: float = field(default_factory=time.time)
     # What the program declared, when it awaited each (what it refers to was ready by then),
@@ -82,6 +84,7 @@ class RunState:
             generations=loaded.generations,
             floor=floor,
             info=loaded.info,
+            durations=loaded.durations,
             _seq=max((r.created_seq for r in loaded.records.values()), default=0),
         )
 
@@ -160,6 +163,13 @@ class RunState:
         self.info = info
         self.backend.put_info(self.stage, info)
         self._changes += 1
+
+    def put_durations(self, durations: dict[tuple[str, str], list[float | None]]) -> None:
+        """Replace what the stage's requests took (once, at the end of a run that polled)."""
+        if durations != self.durations:
+            self.durations = durations
+            self.backend.put_durations(self.stage, durations)
+            self._changes += 1
 
     def _bump(self, logical_id: str) -> None:
         generation = self.generation(logical_id) + 1

@@ -14,8 +14,9 @@ from cloudforge.errors import StateCorruptError, StateVersionError
 
 # The state format this cloudforge reads and writes: SQLite `PRAGMA user_version`, the S3
 # document's "version". 0 (SQLite) is a state written before the format was versioned; 2 added
-# dependency edges and the stage's info (outputs, last run).
-FORMAT_VERSION = 2
+# dependency edges and the stage's info (outputs, last run); 3 what requests of each type and
+# operation took in the last runs (cloudforge.state.durations).
+FORMAT_VERSION = 3
 # The key of write-only hashes and ClientTokens, given outside the state: 64 hex digits.
 KEY_ENV = "CLOUDFORGE_STATE_KEY"
 # Set to allow a new key where one is missing although records exist (every write-only value

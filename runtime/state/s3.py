@@ -31,6 +31,7 @@ from cloudforge.errors import (
     StateError,
     StateLockedError,
 )
+from cloudforge.state.durations import from_document, to_document
 from cloudforge.state.integrity import (
     FORMAT_VERSION,
     KEY_ENV,
@@ -235,9 +236,13 @@ class S3State:
             raise self._corrupt(
                 key, "the object is not a cloudforge state document (its info is not an object)"
             )
+        # Format 3 added "durations" (absent before: nothing learned yet).
+        durations = from_document(doc.get("durations"))
         doc["version"] = FORMAT_VERSION  # an older format is written back as this one
         self._docs[stage], self._etags[stage] = doc, etag
-        return StageState(records=records, generations=generations, info=info)
+        return StageState(
+            records=records, generations=generations, info=info, durations=durations
+        )
 
     def _save(self, stage: str) -> None:
         if self.deferred:
@@ -310,6 +315,14 @@ class S3State:
             document["info"] = info
         elif document.pop("info", None) is None:
             return
+        self._save(stage)
+
+    def put_durations(self, stage: str, durations: dict[tuple[str, str], list[float | None]]) -> None:
+        document = self._document(stage)
+        stored = to_document(durations)
+        if document.get("durations", {}) == stored:
+            return
+        document["durations"] = stored
         self._save(stage)
 
     def stages(self) -> list[str]:

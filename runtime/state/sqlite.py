@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 
 from cloudforge.errors import StateCorruptError, StateLockedError
 from cloudforge.names import file_name
+from cloudforge.state.durations import figures
 from cloudforge.state.integrity import (
     FORMAT_VERSION,
     KEY_ENV,
@@ -74,6 +75,13 @@ CREATE TABLE IF NOT EXISTS generations (
     logical_id TEXT NOT NULL,
     generation INTEGER NOT NULL,
     PRIMARY KEY (stage, logical_id)
+);
+CREATE TABLE IF NOT EXISTS durations (
+    stage TEXT NOT NULL,
+    type_name TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    recent TEXT NOT NULL,
+    PRIMARY KEY (stage, type_name, operation)
 );
 """
 
@@ -133,6 +141,9 @@ class StageState:
     # What the stage knows beyond its records: its outputs (`App.output`) and its last run
     # (when, phase, each resource's outcome), as one JSON object (see `cloudforge.state.info`).
     info: dict[str, Any] = field(default_factory=dict)
+    # Seconds requests of each (type name, operation) took in the stage's last runs, one figure
+    # per run, oldest first: where the next run places first status reads (format 3).
+    durations: dict[tuple[str, str], list[float | None]] = field(default_factory=dict)
 
 
 class StateBackend(Protocol):
@@ -154,6 +165,9 @@ class StateBackend(Protocol):
     def put_info(self, stage: str, info: dict[str, Any]) -> None:
         """Replace the stage's info (outputs, last run); an empty dict removes it."""
 
+    def put_durations(self, stage: str, durations: dict[tuple[str, str], list[float | None]]) -> None:
+        """Replace what the stage's requests took per (type, operation); once per run."""
+
     def flusher(self, stage: str) -> Callable[[], None] | None:
         """The write that makes every change of `stage` so far durable, or None when each
         change was written as it was made. Taken on the event loop (it captures the changes),
@@ -173,6 +187,13 @@ class StateBackend(Protocol):
         the database; nothing where the store keeps versions itself, as S3 does)."""
 
     def close(self) -> None: ...
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # a cache entry that cannot be read is dropped (cloudforge.state.durations)
 
 
 def _private_file(path: Path) -> None:
@@ -215,7 +236,8 @@ def _create(path: Path) -> None:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a state written before the format was versioned up to FORMAT_VERSION."""
+    """Bring an older state (unversioned, 2) up to FORMAT_VERSION: the schema's new tables
+    (format 3: durations) come from _SCHEMA, new columns are added."""
     db.executescript(_SCHEMA)
     columns = {row[1] for row in db.execute("PRAGMA table_info(resources)")}
     for column in ("declared_at", "ready_at", "declared_run", "done_at"):
@@ -401,8 +423,18 @@ class SqliteState:
             ).fetchall()
         )
         info = self._run("SELECT info FROM stage_info WHERE stage = ?", (stage,)).fetchone()
+        durations = {
+            (type_name, operation): found
+            for type_name, operation, recent in self._run(
+                "SELECT type_name, operation, recent FROM durations WHERE stage = ?", (stage,)
+            ).fetchall()
+            if (found := figures(_json_or_none(recent)))
+        }
         return StageState(
-            records=records, generations=generations, info=json.loads(info[0]) if info else {}
+            records=records,
+            generations=generations,
+            info=json.loads(info[0]) if info else {},
+            durations=durations,
         )
 
     def put(self, stage: str, record: ResourceRecord) -> None:
@@ -462,6 +494,17 @@ class SqliteState:
             )
         else:
             self._run("DELETE FROM stage_info WHERE stage = ?", (stage,))
+
+    def put_durations(self, stage: str, durations: dict[tuple[str, str], list[float | None]]) -> None:
+        rows = [(stage, t, op, json.dumps(s)) for (t, op), s in sorted(durations.items()) if s]
+        self._run("BEGIN")
+        try:
+            self._run("DELETE FROM durations WHERE stage = ?", (stage,))
+            self._db.executemany("INSERT INTO durations VALUES (?,?,?,?)", rows)
+        except BaseException:
+            self._run("ROLLBACK")
+            raise
+        self._run("COMMIT")
 
     def flusher(self, stage: str) -> Callable[[], None] | None:
         return None  # every put is its own transaction, on local disk
