@@ -26,13 +26,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from cloudforge.engine.parts import MAX_OPERATIONS
 from cloudforge.engine.plan import Change
 from cloudforge.errors import ConfigurationError, NeverAwaitedError, UsageError
 from cloudforge.events import Listener
 from cloudforge.names import check, scope
 
 if TYPE_CHECKING:
-    from cloudforge.cloud.ratelimit import RateLimits
+    from cloudforge.cloud.ratelimit import RateLimiter, RateLimits
     from cloudforge.engine import Engine, Phase
     from cloudforge.resource import Resource
     from cloudforge.state.sqlite import StateBackend
@@ -90,13 +91,24 @@ def _rate(name: str, default: float) -> float | None:
     return value
 
 
-def rate_limits_from_env() -> RateLimits:
+UNSET = -1.0  # a rate the environment does not set: the RateLimits default applies
+
+
+def rate_limits_from_env(
+    rates: tuple[float | None, float | None] | None = None,
+) -> RateLimits:
+    """The limits $CLOUDFORGE_READ_RATE / $CLOUDFORGE_WRITE_RATE ask for (or `rates`, parsed
+    from them earlier), the defaults where unset."""
     from cloudforge.cloud.ratelimit import RateLimits
 
+    read, write = rates or (
+        _rate("CLOUDFORGE_READ_RATE", UNSET),
+        _rate("CLOUDFORGE_WRITE_RATE", UNSET),
+    )
     default = RateLimits()
     return RateLimits(
-        read_rate=_rate("CLOUDFORGE_READ_RATE", default.read_rate or 0.0),
-        write_rate=_rate("CLOUDFORGE_WRITE_RATE", default.write_rate or 0.0),
+        read_rate=default.read_rate if read == UNSET else read,
+        write_rate=default.write_rate if write == UNSET else write,
     )
 
 
@@ -117,7 +129,7 @@ class App:
         max_concurrency: int = 32,
         backend: StateBackend | None = None,
         rate_limits: RateLimits | None = None,
-        max_operations: int = 64,
+        max_operations: int = MAX_OPERATIONS,
         strict: bool = False,
     ) -> None:
         self.name = check(name, "app name")
@@ -143,7 +155,14 @@ class App:
         self.listeners = list(listeners)
         self.max_concurrency = max_concurrency
         # One limiter for every call of the run (reads and writes budgeted apart, adaptive).
-        self.rate_limits = rate_limits if rate_limits is not None else rate_limits_from_env()
+        # $CLOUDFORGE_READ_RATE / _WRITE_RATE are checked now, before any call; the limits
+        # themselves are made when first needed (a run that calls nothing never loads them).
+        self._rate_limits = rate_limits
+        self._env_rates = (
+            (_rate("CLOUDFORGE_READ_RATE", UNSET), _rate("CLOUDFORGE_WRITE_RATE", UNSET))
+            if rate_limits is None
+            else None
+        )
         # Write requests in flight at once (calls in flight are bounded by max_concurrency).
         if max_operations < 1:
             raise ConfigurationError(
@@ -183,13 +202,24 @@ class App:
             ) from None
 
     @property
+    def rate_limits(self) -> RateLimits:
+        """The run's rate limits: as given, or as the environment set them."""
+        if self._rate_limits is None:
+            self._rate_limits = rate_limits_from_env(self._env_rates)
+        return self._rate_limits
+
+    def _make_limiter(self) -> RateLimiter:
+        from cloudforge.cloud.ratelimit import RateLimiter
+
+        return RateLimiter(self.rate_limits)
+
+    @property
     def scope(self) -> str:
         """The state namespace: two (app, stage) pairs never share one (see cloudforge.names)."""
         return scope(self.name, self.stage)
 
     async def __aenter__(self) -> App:
         from cloudforge.cloud.cloudcontrol import CloudControl, check_configuration
-        from cloudforge.cloud.ratelimit import RateLimiter
         from cloudforge.engine import Engine
         from cloudforge.engine.lastrun import recorder
         from cloudforge.engine.reporter import Reporter, collect_changes
@@ -226,7 +256,7 @@ class App:
             profile=self.profile,
             endpoint_url=self.endpoint_url,
             max_concurrency=self.max_concurrency,
-            limiter=RateLimiter(self.rate_limits),
+            limiter=self._make_limiter,
         )
         try:
             state = RunState.open(self.scope, backend)

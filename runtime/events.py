@@ -31,6 +31,8 @@ _listeners: list[Listener] = []
 
 @dataclass(frozen=True, slots=True)
 class ResourceEvent:
+    """One step or outcome of one resource in a run: what the CLI's display and `App.changes` hear."""
+
     logical_id: str
     type_name: str
     action: Action

@@ -20,6 +20,8 @@ DEFAULT_TIMEOUT_MINUTES = 120
 
 @dataclass(frozen=True, slots=True)
 class Tagging:
+    """The schema's `tagging` block: whether and how the type takes tags."""
+
     taggable: bool = True
     tag_on_create: bool = True
     tag_updatable: bool = True
@@ -28,6 +30,8 @@ class Tagging:
 
 @dataclass(frozen=True, slots=True)
 class TypeMetadata:
+    """What the engine knows of one resource type, from its registry schema (generated)."""
+
     type_name: str  # "AWS::Connect::SecurityProfile"
     schema_file: str  # "aws-connect-securityprofile.json"
     primary_identifier: tuple[str, ...]  # paths; a composite identifier joins values with "|"

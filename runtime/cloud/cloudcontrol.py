@@ -22,12 +22,11 @@ import os
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cloudforge.cloud.ratelimit import RateLimiter, kind_of
 from cloudforge.cloud.target import Target, from_environment, target_of
 from cloudforge.errors import (
     AlreadyExistsError,
@@ -39,6 +38,9 @@ from cloudforge.errors import (
     ResourceNotFoundError,
     ThrottlingError,
 )
+
+if TYPE_CHECKING:
+    from cloudforge.cloud.ratelimit import RateLimiter
 
 ProgressEvent = dict[str, Any]
 
@@ -177,14 +179,16 @@ class CloudControl:
         profile: str | None = None,
         endpoint_url: str | None = None,
         max_concurrency: int = 32,
-        limiter: RateLimiter | None = None,
+        limiter: RateLimiter | Callable[[], RateLimiter] | None = None,
         throttle_deadline: float = THROTTLE_DEADLINE,
     ) -> None:
         self.region = region
         self.profile = profile
         self.endpoint_url = endpoint_url
         self.max_concurrency = max_concurrency
-        self.limiter = limiter or RateLimiter()
+        # A limiter, or what makes one on the first call: a run that calls nothing (a no-op
+        # plan or up) never loads the limiter's module (cold start).
+        self._limiter = limiter
         self.throttle_deadline = throttle_deadline
         self._client: Any = None
         self._session: Any = None
@@ -197,6 +201,16 @@ class CloudControl:
         # `sent` takes it: a request's age counts from then (cloudforge.cloud.polling), not
         # from the moment its answer got back to the event loop.
         self._sent: dict[str, float] = {}
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The run's rate limiter (made now if it was given as a factory, or not at all)."""
+        made = self._limiter
+        if made is None or callable(made):
+            from cloudforge.cloud.ratelimit import RateLimiter
+
+            made = self._limiter = made() if made is not None else RateLimiter()
+        return made
 
     def sent(self, request_token: str | None) -> float | None:
         """When the write that made `request_token` was sent (once; None when not known)."""
@@ -290,6 +304,8 @@ class CloudControl:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
         loop = asyncio.get_running_loop()
+        from cloudforge.cloud.ratelimit import kind_of
+
         kind = kind_of(method)
         attempt = 0
         throttled_until = time.monotonic() + self.throttle_deadline

@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """Where resources live: an account, a region and the endpoint that reaches them."""
+
     account: str
     region: str
     endpoint: str

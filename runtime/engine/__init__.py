@@ -3,7 +3,8 @@
 Parts, each handed to the next rather than inherited: `runstate` (the run's records, the one
 writer of state), `reporter` (events: one per outcome), `requests` (a write request's life,
 written once), `executors` (create, update, replace, delete, adopt: plain functions),
-`teardown` (the orphan/destroy pass), `core` (`Engine`, the facade `App` holds). Pure helpers:
+`parts` (what an executor is handed; the runner is made on first use, so a run that sends
+nothing loads neither `requests`, `executors` nor the poller and limiter), `teardown` (the orphan/destroy pass), `core` (`Engine`, the facade `App` holds). Pure helpers:
 `decide` (the decision table shared by plan and up), `patch`, `plan`, `ordering` (deletion
 waves), `adoption` (finding an existing resource to take over).
 May import: the top-level surface (`cloudforge.errors`, `events`, `metadata`, `resource`,

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
-from cloudforge.cloud.cloudcontrol import CloudControl
-from cloudforge.cloud.polling import Backoff
-from cloudforge.engine import adoption
 from cloudforge.engine.dataflow import AttributeIndex, edges
 from cloudforge.engine.decide import Decision, decide, decide_adoption
-from cloudforge.engine.executors import Found, Parts, Target, execute
+from cloudforge.engine.parts import MAX_OPERATIONS, Found, Parts, Target, keep_declared
 from cloudforge.engine.patch import redact, scrub, top_level, write_only_texts
 from cloudforge.engine.plan import UNKNOWN
 from cloudforge.engine.reporter import INTERRUPTED, Reporter, ended
-from cloudforge.engine.requests import MAX_OPERATIONS, RequestRunner
 from cloudforge.engine.runstate import Phase, RunState
 from cloudforge.engine.teardown import teardown
 from cloudforge.errors import ResourceNotFoundError, UsageError
 from cloudforge.metadata import TypeMetadata
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
+
+if TYPE_CHECKING:
+    from cloudforge.cloud.cloudcontrol import CloudControl
+    from cloudforge.cloud.polling import Backoff
+    from cloudforge.engine.requests import RequestRunner
 
 
 class Engine:
@@ -48,8 +50,14 @@ class Engine:
         self.reporter = reporter
         self.phase = phase
         self.refresh = refresh
-        self.runner = RequestRunner(state, cloud, reporter, backoff, max_operations)
-        self.parts = Parts(state, self.runner, reporter)
+
+        def make_runner() -> RequestRunner:
+            from cloudforge.engine.requests import RequestRunner
+
+            return RequestRunner(state, cloud, reporter, backoff, max_operations)
+
+        # Made on first use: a run that sends nothing never loads the request machinery.
+        self.parts = Parts(state, reporter, make_runner)
         # The attribute values of the resources awaited so far: what later ones may use.
         self.index = AttributeIndex()
         self.dependencies: dict[str, list[str]] = {}
@@ -81,8 +89,12 @@ class Engine:
     async def finish(self, failed: bool, interrupted: bool = False) -> None:
         """The end of the run: orphans (destroy: everything) deleted, or planned."""
         await teardown(self.parts, self.phase, failed=failed, interrupted=interrupted)
-        if self.phase != "plan":
+        if self.phase != "plan" and self.parts.runner_made:  # what nothing measured, nothing stores
             self.runner.remember_durations()
+
+    @property
+    def runner(self) -> RequestRunner:
+        return self.parts.runner
 
     async def _deploy(self, resource: Resource) -> Resource:
         deployed = await self._deploy_one(resource)
@@ -131,6 +143,8 @@ class Engine:
             # Look before creating: adopting what exists costs no write at all (a program
             # printed by `cloudforge import` redeploys with zero writes). A create that still
             # collides (found nothing, or raced) adopts on its late AlreadyExists.
+            from cloudforge.engine import adoption
+
             found = await adoption.locate(
                 self.runner, resource.logical_id, metadata, declared, strict=False
             )
@@ -154,7 +168,12 @@ class Engine:
             logical_id, type_name, decision.action, "started", started, decision.reason
         )
         try:
-            record = await execute(self.parts, target, decision, record, found)
+            if decision.action == "noop" and record is not None:
+                record = keep_declared(self.state, record, target.redacted)  # no request
+            else:
+                from cloudforge.engine.executors import execute
+
+                record = await execute(self.parts, target, decision, record, found)
         except BaseException as err:
             status = ended(err)
             _mask_secrets(err, target)

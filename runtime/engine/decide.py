@@ -38,6 +38,8 @@ DecisionAction = Literal["create", "update", "replace", "noop", "adopt"]
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """What to do with one declared resource, and why (shared by plan and up)."""
+
     action: DecisionAction
     patch: jsonpatch.JsonPatch | None = None
     diff: tuple[PropertyChange, ...] = ()

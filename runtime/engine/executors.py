@@ -9,58 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cloudforge.cloud.cloudcontrol import ProgressEvent
 from cloudforge.engine import adoption
 from cloudforge.engine.decide import Decision, decide, kept_name, replacement_order
+from cloudforge.engine.parts import Found, Parts, Target, keep_declared
 from cloudforge.engine.patch import strip_write_only
-from cloudforge.engine.reporter import Reporter
-from cloudforge.engine.requests import RequestRunner, failure, gone
-from cloudforge.engine.runstate import RunState
+from cloudforge.engine.requests import failure, gone
 from cloudforge.errors import AlreadyExistsError, NotUpdatableError, ResourceNotFoundError
 from cloudforge.events import Action
 from cloudforge.metadata import ReplacementStrategy, TypeMetadata
 from cloudforge.names import internal_id
-from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
 
 if TYPE_CHECKING:
     import jsonpatch
 
-Found = tuple[str, dict[str, Any]]  # an existing resource: identifier, live properties
-
-
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """What an executor is handed: the run's state, its request runner and its reporter."""
-
-    state: RunState
-    runner: RequestRunner
-    reporter: Reporter
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One declared resource being deployed: what it is, and what it should become."""
-
-    resource: Resource
-    metadata: TypeMetadata
-    redacted: dict[str, Any]  # the declared properties, write-only values as keyed hashes
-    started: float  # time.monotonic() when its action started (events' elapsed times)
-
-    @property
-    def logical_id(self) -> str:
-        return self.resource.logical_id
-
-    @property
-    def type_name(self) -> str:
-        return self.metadata.type_name
-
-    @property
-    def declared(self) -> dict[str, Any]:
-        return self.resource.declared
 
 
 async def execute(
@@ -82,11 +47,7 @@ async def execute(
         return await update(parts, target, record, decision.patch)
     if decision.action == "replace":
         return await replace(parts, target, record, decision.order)
-    if target.redacted != record.declared:
-        # Declared differently but already so in the cloud: only state changes.
-        record.declared = target.redacted
-        parts.state.put(record)
-    return record
+    return keep_declared(parts.state, record, target.redacted)
 
 
 async def create(

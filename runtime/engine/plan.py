@@ -45,6 +45,8 @@ UNKNOWN = Unknown()
 
 @dataclass(frozen=True, slots=True)
 class PropertyChange:
+    """One top-level property a change sets, replaces or removes (write-only values masked)."""
+
     path: str  # JSON Pointer of a top-level property: "/Description"
     before: Any  # None when the property was absent
     after: Any  # None when the property is removed
@@ -52,6 +54,8 @@ class PropertyChange:
 
 @dataclass(slots=True)
 class Change:
+    """What a run did or plans to do to one resource (`App.changes`)."""
+
     logical_id: str
     type_name: str
     action: Action

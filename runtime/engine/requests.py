@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from cloudforge.cloud.cloudcontrol import CloudControl, EndpointUnreachableError, ProgressEvent
 from cloudforge.cloud.polling import Backoff, Durations, PollTimeout, learned_from, wait_for
+from cloudforge.engine.parts import MAX_OPERATIONS
 from cloudforge.engine.patch import split_pointer, strip_write_only
 from cloudforge.engine.reporter import Reporter
 from cloudforge.engine.runstate import RunState
@@ -41,9 +42,6 @@ RESUBMIT_CODES = frozenset(
 )
 MAX_RESUBMITS = 6
 READ_RETRIES = 6  # read-after-create on NotFound (eventual consistency)
-# Write requests in flight at once (submitted, not yet ended), whatever the call concurrency:
-# a thousand creates become a steady pipeline instead of a thousand half-polled requests.
-MAX_OPERATIONS = 64
 
 
 def identifier_properties(metadata: TypeMetadata, identifier: str) -> dict[str, Any] | None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from cloudforge.engine import executors
-from cloudforge.engine.executors import Parts
 from cloudforge.engine.ordering import deletion_waves
+from cloudforge.engine.parts import Parts
 from cloudforge.engine.reporter import INTERRUPTED, ended
 from cloudforge.engine.runstate import Phase
 from cloudforge.state.sqlite import ResourceRecord
@@ -86,6 +85,8 @@ async def _delete_orphan(parts: Parts, record: ResourceRecord) -> None:
         if record.status == "pending":
             current = await parts.runner.resume(record)
         if current is not None:
+            from cloudforge.engine import executors  # here: only a run that deletes needs them
+
             await executors.delete(parts, current, parts.state.metadata_for(type_name), started)
     except BaseException as err:
         status = ended(err)

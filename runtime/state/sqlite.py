@@ -88,6 +88,8 @@ CREATE TABLE IF NOT EXISTS durations (
 
 @dataclass(slots=True)
 class ResourceRecord:
+    """One resource a stage owns: its identity, what was declared and read, and any request in flight."""
+
     logical_id: str
     type_name: str
     identifier: str | None  # None until a create has produced one
@@ -134,6 +136,8 @@ class ResourceRecord:
 
 @dataclass(slots=True)
 class StageState:
+    """Everything a backend stores for one (app, stage): records, generations, info, durations."""
+
     records: dict[str, ResourceRecord]
     # Bumped whenever an operation on a logical id finishes; part of every ClientToken so a
     # later operation with the same inputs (create, destroy, create again) is a new request.

@@ -1,7 +1,7 @@
 """A no-op `cloudforge plan` / `up` (state says unchanged, no --refresh) loads neither boto3,
 botocore nor the generator: a process that makes no call pays for none of them (issue 14).
 Nor, when the output is not a terminal, rich (plain lines need none), nor jsonpatch (nothing
-to patch)."""
+to patch), nor the request machinery: executors, request runner, poller, rate limiter."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ asyncio.run(main())
 # Runs the CLI in this interpreter, then reports which heavy modules it loaded.
 PROBE = """
 import json, sys
+REQUEST_MACHINERY = {"cloudforge.engine.executors", "cloudforge.engine.requests",
+                     "cloudforge.engine.adoption", "cloudforge.cloud.polling",
+                     "cloudforge.cloud.ratelimit"}
 sys.argv = ["cloudforge", *sys.argv[1:]]
 from cloudforge.cli import main
 try:
@@ -39,7 +42,8 @@ else:
     code = 0
 heavy = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "moto", "rich", "jsonpatch")}
                | {m for m in sys.modules if m == "cloudforge.codegen" or m.startswith("cloudforge.codegen.")}
-               | {m for m in sys.modules if m == "cloudforge.local"})
+               | {m for m in sys.modules if m == "cloudforge.local"}
+               | {m for m in sys.modules if m in REQUEST_MACHINERY})
 print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
@@ -73,3 +77,34 @@ def test_a_run_that_calls_aws_still_loads_the_sdk(local_cloud: LocalCloud, tmp_p
     result = probe("up", program, tmp_path)
     assert result["code"] == 0
     assert "boto3" in result["heavy"]  # type: ignore[operator]
+    assert "cloudforge.cloud.ratelimit" in result["heavy"]  # type: ignore[operator]
+    assert "cloudforge.engine.executors" in result["heavy"]  # type: ignore[operator]
+
+
+GC_PROGRAM = """
+import asyncio, gc, sys
+from cloudforge import App
+from cloudforge.aws.sqs import Queue
+
+print("while starting:", gc.isenabled(), file=sys.stderr)
+
+async def main():
+    async with App("cold-gc"):
+        await Queue("q", QueueName="cold-gc-q")
+        print("after the first resource:", gc.isenabled(), file=sys.stderr)
+
+asyncio.run(main())
+"""
+
+
+def test_the_collector_is_off_while_a_program_starts_and_on_from_its_first_resource(
+    local_cloud: LocalCloud, tmp_path: Path,
+) -> None:
+    program = tmp_path / "gc_program.py"
+    program.write_text(GC_PROGRAM)
+    for command in ("up", "plan"):
+        proc = subprocess.run([sys.executable, "-m", "cloudforge.cli", command, str(program)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "while starting: False" in proc.stderr
+        assert "after the first resource: True" in proc.stderr
