@@ -105,10 +105,13 @@ def test_a_plan_after_an_interrupted_destroy_predicts_the_next_up(
         stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
     )
     try:
-        # Until the four deletes are in flight (their RequestTokens journaled before the
-        # first status read), checked in 20 ms steps.
+        # Until the four deletes are in flight: all four answered, and the first status read
+        # made (0.7 s after the first answer; each RequestToken is journaled as its answer
+        # arrives, and like requests wait for the first one's end instead of reading early, so
+        # one read is the sign), checked in 20 ms steps; each delete takes 2 s.
         for _ in range(600):
-            if local_cloud.calls()["GetResourceRequestStatus"] >= 4:
+            calls = local_cloud.calls()
+            if calls["DeleteResource"] >= 4 and calls["GetResourceRequestStatus"] >= 1:
                 break
             time.sleep(0.02)
         assert local_cloud.calls()["DeleteResource"] == 4

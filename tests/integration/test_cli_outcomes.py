@@ -218,10 +218,13 @@ def test_ctrl_c_reports_requests_in_flight_as_interrupted_and_the_next_run_resum
         stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
     )
     try:
-        # Until the three creates are in flight: sent, their RequestTokens journaled (which
-        # comes before the first status read), checked in 20 ms steps.
+        # Until the three creates are in flight: all three answered, and the first status read
+        # made (0.7 s after the first answer; each RequestToken is journaled as its answer
+        # arrives, and like requests wait for the first one's end instead of reading early, so
+        # one read is the sign), checked in 20 ms steps; each create takes 2 s.
         for _ in range(600):
-            if local_cloud.calls()["GetResourceRequestStatus"] >= 3:
+            calls = local_cloud.calls()
+            if calls["CreateResource"] >= 3 and calls["GetResourceRequestStatus"] >= 1:
                 break
             time.sleep(0.02)
         assert local_cloud.calls()["CreateResource"] == 3
