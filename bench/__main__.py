@@ -37,9 +37,9 @@ TITLES = {
     "statewrites": "6. S3 state writes",
     "scale": "7. Deploy at scale under a quota",
     "polling": "8. Polling under each RetryAfter mode",
-    "coldstart": "9. Cold start and the local cloud",
-    "secrets": "10. Write-only hashes",
-    "limiter": "11. The rate limiter's policy, simulated",
+    "coldstart": "9-10. Cold start and the local cloud",
+    "secrets": "11. Write-only hashes",
+    "limiter": "12. The rate limiter's policy, simulated",
 }
 
 

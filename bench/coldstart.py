@@ -127,7 +127,7 @@ def measure(quick: bool = False) -> list[Section]:
     use_fake_credentials()
     os.environ.pop("CLOUDFORGE_PHASE", None)
     cold = Section(
-        title="8. Cold start",
+        title="9. Cold start",
         method=(
             "A whole `cloudforge plan` process for a program with one resource that state says is "
             "unchanged (zero calls), against `python -c \"import boto3\"` in the same run, "
@@ -138,7 +138,7 @@ def measure(quick: bool = False) -> list[Section]:
         rows=[cold_start(quick)],
     )
     local = Section(
-        title="9. The local cloud as a service",
+        title="10. The local cloud as a service",
         method=(
             "Connections: distinct client ports that sent a request, per 1,000 ListResourceRequests "
             "calls from 32 threads sharing one boto3 client (pool of 32). Start: the endpoint line "

@@ -1,4 +1,4 @@
-"""Figure 11: the run's rate limiter against a quota, simulated on a fake clock.
+"""Figure 12: the run's rate limiter against a quota, simulated on a fake clock.
 
 The real `cloudforge.cloud.ratelimit.RateLimiter` and `TokenBucket` (the local cloud's quota)
 drive a discrete-event model of a deploy: N creates, at most 64 in flight, each ending at the
@@ -93,7 +93,7 @@ def measure(quick: bool = False) -> Section:
 
     n = 500 if quick else 2000
     section = Section(
-        title="11. The rate limiter's policy, simulated",
+        title="12. The rate limiter's policy, simulated",
         method=(
             f"{n:,} creates against a quota on a fake clock (5 s requests, RetryAfter step:2, 64 "
             "in flight), the real RateLimiter and TokenBucket; the baseline is the same limiter "

@@ -246,7 +246,7 @@ def rows_for(mode: str, samples: list[Sample]) -> list[Row]:
 def measure(quick: bool = False) -> Section:
     use_fake_credentials()
     section = Section(
-        title="7. Polling under each RetryAfter mode",
+        title="8. Polling under each RetryAfter mode",
         method=(
             f"Requests of 1-45 s (±{JITTER:.0%} jitter, {SAMPLES} per duration and poller) against "
             f"the local cloud under each --retry-after mode, all of a mode submitted within {SPREAD:g} s "

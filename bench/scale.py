@@ -177,7 +177,7 @@ def measure(quick: bool = False) -> Section:
     os.environ.pop("CLOUDFORGE_REFRESH", None)
     chosen = sizes()[:1] if quick else sizes()
     section = Section(
-        title="6. Deploy at scale under a quota",
+        title="7. Deploy at scale under a quota",
         method=(
             f"SecurityProfiles created from an empty local cloud started as `cloudforge local --rate "
             f"{RATE:g} --retry-after {STEP} --latency {LATENCY:g}` (in-process). cloudforge: one App, "

@@ -39,7 +39,7 @@ def measure(quick: bool = False) -> Section:
         lambda g: hashing.hash_value(g, KEY, salt), 10 if quick else 40
     )
     return Section(
-        "6. Write-only hashes",
+        "11. Write-only hashes",
         "Guesses per second an offline attacker with state and key makes against one stored "
         "hash, on one core: the unsalted HMAC-SHA256 stored before issue 12 against today's "
         "salted scrypt (n=2**13, r=8).",
