@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from cloudforge import events
@@ -58,15 +58,24 @@ write_rate_option = click.option(
 )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def program_options(*, refresh: bool = True) -> Callable[[F], F]:
+    """The argument and options up, plan and destroy share, in the order help lists them."""
+    shared = [program_argument, args_argument, stage_option, *([refresh_option] if refresh else []),
+              options.state, region_option, options.profile, read_rate_option]
+
+    def apply(command: F) -> F:
+        for decorator in reversed(shared):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
 @click.command("up")
-@program_argument
-@args_argument
-@stage_option
-@refresh_option
-@options.state
-@region_option
-@options.profile
-@read_rate_option
+@program_options()
 @write_rate_option
 def up(program: Path, args: tuple[str, ...], stage: str | None, refresh: bool, state: str | None,
        region: str | None, profile: str | None, read_rate: str | None, write_rate: str | None) -> None:
@@ -79,14 +88,7 @@ def up(program: Path, args: tuple[str, ...], stage: str | None, refresh: bool, s
 
 
 @click.command("plan")
-@program_argument
-@args_argument
-@stage_option
-@refresh_option
-@options.state
-@region_option
-@options.profile
-@read_rate_option
+@program_options()
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when the plan has changes, 0 when none, 1 on error.")
 def plan(program: Path, args: tuple[str, ...], stage: str | None, refresh: bool, state: str | None,
@@ -102,13 +104,7 @@ def plan(program: Path, args: tuple[str, ...], stage: str | None, refresh: bool,
 
 
 @click.command("destroy")
-@program_argument
-@args_argument
-@stage_option
-@options.state
-@region_option
-@options.profile
-@read_rate_option
+@program_options(refresh=False)
 @write_rate_option
 def destroy(program: Path, args: tuple[str, ...], stage: str | None, state: str | None,
             region: str | None, profile: str | None, read_rate: str | None,
