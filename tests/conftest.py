@@ -52,7 +52,17 @@ def unlinked_modules(checkout: Path, package: Path) -> list[str]:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A module added since the strict editable install was linked cannot be imported: say how
-    to fix it once, instead of as ModuleNotFoundErrors scattered over the run."""
+    to fix it once, instead of as ModuleNotFoundErrors scattered over the run.
+
+    Also: a suite started in the background by a shell (`make test &`) inherits SIGINT ignored,
+    and so would every CLI it starts, which then cannot be interrupted by the tests that send
+    Ctrl-C to it. A handler here (rather than "ignored") makes the children start with the
+    default disposition, as they do from a terminal or CI.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     import cloudforge
 
     package = Path(cloudforge.__file__ or "").parent

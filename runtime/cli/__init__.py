@@ -15,8 +15,14 @@ import importlib
 import sys
 from typing import Any
 
-import click
-from cloudforge.cli.options import CommandGroup
+from cloudforge.cli import startup
+
+startup.pause()  # importing click is most of what `cloudforge.cli` costs (see startup)
+try:
+    import click
+    from cloudforge.cli.options import CommandGroup
+finally:
+    startup.resume()  # imported as a library (tests, tools): nothing stays paused
 
 HELP = "Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control."
 
@@ -37,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("stage", "graph"),
     "refresh": ("stage", "refresh"),
 }
+# The commands that run a program: the collector stays paused while it starts (cli.startup).
+DEPLOYS = frozenset({"up", "plan", "destroy"})
 GROUPS: dict[str, tuple[str, str]] = {
     "schemas": ("generate", "schemas_app"),
     "state": ("state", "state_app"),
@@ -89,7 +97,14 @@ def main() -> None:
     # Options before the command (--version, --help) need the whole app.
     if only is not None and argv and argv[0] != first:
         only = None
-    build(only).main()
+    startup.pause()
+    try:
+        group = build(only)
+        if only not in DEPLOYS:  # those resume at their program's first resource event
+            startup.resume()
+        group.main()
+    finally:
+        startup.resume()
 
 
 __all__ = ["COMMANDS", "build", "main"]

@@ -8,7 +8,6 @@ The program is an ordinary Python file (`async with App(...)`); the CLI sets $CL
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import runpy
 import sys
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 from cloudforge import events
-from cloudforge.cli import options
+from cloudforge.cli import options, startup
 from cloudforge.cli.display import ProgressDisplay
 from cloudforge.cli.failures import (
     EXIT_CHANGES,
@@ -205,28 +204,19 @@ def environment(values: dict[str, str | None]) -> Iterator[None]:
 
 @contextmanager
 def collecting_from_first_event() -> Iterator[None]:
-    """The cyclic garbage collector off while the program starts, until its first resource
-    event (or its end).
-
-    A start allocates much and frees little (modules, classes, the declared resources), so the
-    collector's passes over it find nothing: measured, they were 5-10 % of a no-op `plan`
-    (issue 14's cold start). From the first event on (the engine has decided about a resource)
-    it runs as usual, so a long deploy's memory is collected as any program's is.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """The collector paused while the program starts, resumed at its first resource event (the
+    engine has decided about one) or its end: `cloudforge.cli.startup` says why."""
+    startup.pause()  # already, when `main` ran this command
 
     def back_on(_: Any) -> None:
-        if was_enabled and not gc.isenabled():
-            gc.enable()
+        startup.resume()
 
     unsubscribe = events.subscribe(back_on)
     try:
         yield
     finally:
         unsubscribe()
-        if was_enabled:
-            gc.enable()
+        startup.resume()
 
 
 @contextmanager

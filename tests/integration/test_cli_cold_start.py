@@ -108,3 +108,21 @@ def test_the_collector_is_off_while_a_program_starts_and_on_from_its_first_resou
         assert proc.returncode == 0, proc.stderr
         assert "while starting: False" in proc.stderr
         assert "after the first resource: True" in proc.stderr
+
+
+def test_importing_the_cli_or_running_any_command_leaves_the_collector_on(tmp_path: Path) -> None:
+    probe = (
+        "import gc, sys\n"
+        "import cloudforge.cli\n"
+        "print('after import:', gc.isenabled())\n"
+        "sys.argv = ['cloudforge', 'stages']\n"
+        "try:\n"
+        "    cloudforge.cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('after a command:', gc.isenabled())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert "after import: True" in proc.stdout, proc.stderr
+    assert "after a command: True" in proc.stdout, proc.stderr
