@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from cloudforge import events
@@ -57,15 +57,12 @@ write_rate_option = click.option(
 )
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def program_options(*, refresh: bool = True) -> Callable[[F], F]:
+def program_options(*, refresh: bool = True) -> Callable[[options.F], options.F]:
     """The argument and options up, plan and destroy share, in the order help lists them."""
     shared = [program_argument, args_argument, stage_option, *([refresh_option] if refresh else []),
               options.state, region_option, options.profile, read_rate_option]
 
-    def apply(command: F) -> F:
+    def apply(command: options.F) -> options.F:
         for decorator in reversed(shared):
             command = decorator(command)
         return command

@@ -168,7 +168,8 @@ class Engine:
             logical_id, type_name, decision.action, "started", started, decision.reason
         )
         try:
-            if decision.action == "noop" and record is not None:
+            if decision.action == "noop":
+                assert record is not None  # nothing to do about a resource the stage holds
                 record = keep_declared(self.state, record, target.redacted)  # no request
             else:
                 from cloudforge.engine.executors import execute

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from cloudforge.cloud.cloudcontrol import ProgressEvent
 from cloudforge.engine import adoption
 from cloudforge.engine.decide import Decision, decide, kept_name, replacement_order
-from cloudforge.engine.parts import Found, Parts, Target, keep_declared
+from cloudforge.engine.parts import Found, Parts, Target
 from cloudforge.engine.patch import strip_write_only
 from cloudforge.engine.requests import failure, gone
 from cloudforge.errors import AlreadyExistsError, NotUpdatableError, ResourceNotFoundError
@@ -35,7 +35,8 @@ async def execute(
     record: ResourceRecord | None,
     found: Found | None,
 ) -> ResourceRecord:
-    """Carry out `decision` for `target`; the record as it ends."""
+    """Carry out the write `decision` for `target`; the record as it ends. A no-op is no write:
+    the engine keeps it without loading this module (`cloudforge.engine.parts.keep_declared`)."""
     if decision.action == "adopt":
         assert found is not None
         return await adopt(parts, target, found)
@@ -45,9 +46,8 @@ async def execute(
     if decision.action == "update":
         assert decision.patch is not None
         return await update(parts, target, record, decision.patch)
-    if decision.action == "replace":
-        return await replace(parts, target, record, decision.order)
-    return keep_declared(parts.state, record, target.redacted)
+    assert decision.action == "replace", decision.action
+    return await replace(parts, target, record, decision.order)
 
 
 async def create(

@@ -19,6 +19,7 @@ from cloudforge.cloud.tokens import client_token
 from cloudforge.metadata import TypeMetadata
 from cloudforge.names import internal_id
 from cloudforge.resource import Resource
+from cloudforge.state.durations import Figures, Key
 from cloudforge.state.sqlite import ResourceRecord, StateBackend
 
 Phase = Literal["up", "plan", "destroy"]
@@ -49,7 +50,7 @@ class RunState:
     # The stage's info as loaded (outputs, last run: `cloudforge.engine.lastrun`).
     info: dict[str, Any] = field(default_factory=dict)
     # What requests of each (type, operation) took in the stage's last runs (as loaded).
-    durations: dict[tuple[str, str], list[float | None]] = field(default_factory=dict)
+    durations: dict[Key, Figures] = field(default_factory=dict)
     # This run's identity for deletion ordering (cloudforge.engine.ordering): its start time.
     run: float = field(default_factory=time.time)
     # What the program declared, when it awaited each (what it refers to was ready by then),
@@ -164,7 +165,7 @@ class RunState:
         self.backend.put_info(self.stage, info)
         self._changes += 1
 
-    def put_durations(self, durations: dict[tuple[str, str], list[float | None]]) -> None:
+    def put_durations(self, durations: dict[Key, Figures]) -> None:
         """Replace what the stage's requests took (once, at the end of a run that polled)."""
         if durations != self.durations:
             self.durations = durations

@@ -31,7 +31,7 @@ from cloudforge.errors import (
     StateError,
     StateLockedError,
 )
-from cloudforge.state.durations import from_document, to_document
+from cloudforge.state.durations import Figures, Key, from_document, to_document
 from cloudforge.state.integrity import (
     FORMAT_VERSION,
     KEY_ENV,
@@ -317,7 +317,7 @@ class S3State:
             return
         self._save(stage)
 
-    def put_durations(self, stage: str, durations: dict[tuple[str, str], list[float | None]]) -> None:
+    def put_durations(self, stage: str, durations: dict[Key, Figures]) -> None:
         document = self._document(stage)
         stored = to_document(durations)
         if document.get("durations", {}) == stored:

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 
 from cloudforge.errors import StateCorruptError, StateLockedError
 from cloudforge.names import file_name
-from cloudforge.state.durations import figures
+from cloudforge.state.durations import Figures, Key, figures
 from cloudforge.state.integrity import (
     FORMAT_VERSION,
     KEY_ENV,
@@ -147,7 +147,7 @@ class StageState:
     info: dict[str, Any] = field(default_factory=dict)
     # Seconds requests of each (type name, operation) took in the stage's last runs, one figure
     # per run, oldest first: where the next run places first status reads (format 3).
-    durations: dict[tuple[str, str], list[float | None]] = field(default_factory=dict)
+    durations: dict[Key, Figures] = field(default_factory=dict)
 
 
 class StateBackend(Protocol):
@@ -169,7 +169,7 @@ class StateBackend(Protocol):
     def put_info(self, stage: str, info: dict[str, Any]) -> None:
         """Replace the stage's info (outputs, last run); an empty dict removes it."""
 
-    def put_durations(self, stage: str, durations: dict[tuple[str, str], list[float | None]]) -> None:
+    def put_durations(self, stage: str, durations: dict[Key, Figures]) -> None:
         """Replace what the stage's requests took per (type, operation); once per run."""
 
     def flusher(self, stage: str) -> Callable[[], None] | None:
@@ -499,7 +499,7 @@ class SqliteState:
         else:
             self._run("DELETE FROM stage_info WHERE stage = ?", (stage,))
 
-    def put_durations(self, stage: str, durations: dict[tuple[str, str], list[float | None]]) -> None:
+    def put_durations(self, stage: str, durations: dict[Key, Figures]) -> None:
         rows = [(stage, t, op, json.dumps(s)) for (t, op), s in sorted(durations.items()) if s]
         self._run("BEGIN")
         try:
