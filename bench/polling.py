@@ -8,6 +8,9 @@ and a poller that waits 1 s and doubles up to 10 s. Every request of a mode is s
 `SPREAD` s of the others, at seeded random moments; lag is
 the moment the poller read the terminal status minus the moment the local cloud's status became
 terminal (under step:2 that is the handler invocation that ends it, not the raw duration).
+Then, as the engine's next run would, the same number of new requests per duration are waited
+for by cloudforge's poller placed by what the first ones taught it (`Durations`, the window the
+first run's requests of each duration ended in, as state stores it), one run sharing it.
 Each mode's local cloud runs in its own process (`RemoteCloud`), as AWS answers from its own
 machines: in the bench's process it would share the interpreter with 225 polling threads.
 """
@@ -41,6 +44,7 @@ JITTER = 0.1
 SPREAD = 2.0
 BUCKET = "AWS::SQS::Queue"  # no hooks: the generic handler, nothing but the latency matters
 STRATEGIES = ("cloudforge", "botocore waiter (5 s)", "doubling 1→10 s")
+LEARNED = "cloudforge, learned"  # the next run's requests, placed by what the first ones took
 
 
 @dataclass
@@ -52,7 +56,13 @@ class Sample:
     ended: float  # seconds from submission to the terminal status (the request's own duration)
 
 
-def cloudforge_wait(cc: Any, token: str, count: list[int]) -> None:
+def kind(duration: float) -> tuple[str, str]:
+    """The (type, operation) a request of `duration` stands for: one kind per duration."""
+    return (f"Bench::{duration:g}s", "create")
+
+
+def cloudforge_wait(cc: Any, token: str, count: list[int], durations: Any = None,
+                    key: tuple[str, str] | None = None) -> None:
     from cloudforge.cloud.polling import wait_for
 
     async def fetch(t: str) -> dict[str, Any]:
@@ -61,7 +71,7 @@ def cloudforge_wait(cc: Any, token: str, count: list[int]) -> None:
         return event
 
     first = {"RequestToken": token, "OperationStatus": "IN_PROGRESS"}
-    asyncio.run(wait_for(fetch, first, timeout=600))
+    asyncio.run(wait_for(fetch, first, timeout=600, durations=durations, key=key))
 
 
 def waiter_wait(cc: Any, token: str, count: list[int]) -> None:
@@ -172,31 +182,49 @@ def warm_up(cloud: RemoteCloud) -> Any:
 
 
 def run_mode(cloud: RemoteCloud, cc: Any, mode: str, quick: bool) -> list[Sample]:
+    from cloudforge.cloud.polling import Durations, learned_from
+
     durations = DURATIONS[:3] if quick else DURATIONS
     samples = 1 if quick else SAMPLES
     rng = random.Random(f"{mode}")
-    jobs = [
-        (strategy, duration, rng.uniform(0, SPREAD))
-        for duration in durations for _ in range(samples) for strategy in STRATEGIES
-    ]
     lock = threading.Lock()
     out: list[Sample] = []
+    taught = Durations()  # what the first run's cloudforge requests ended in, as one run's
 
-    def one(job: tuple[str, float, float]) -> None:
+    def one(job: tuple[str, float, float], run: Any = None) -> None:
         strategy, duration, offset = job
         time.sleep(offset)
         with lock:  # the latency rule is server-wide: set it and submit under one lock
             cloud.set_latency((duration * (1 - JITTER), duration * (1 + JITTER)))
             token = cc.create_resource(TypeName=BUCKET, DesiredState="{}")["ProgressEvent"]["RequestToken"]
         count = [0]
-        WAITS[strategy](cc, token, count)  # from the submission answer on, as a caller would
+        if strategy == STRATEGIES[0]:
+            # Its own Durations: the first of its kind, as no sibling had ended to go by.
+            own = Durations()
+            cloudforge_wait(cc, token, count, own, kind(duration))
+            with lock:
+                for key, took in own.shortest.items():
+                    taught.record(key, took, key in own.measured, own.low.get(key))
+        elif strategy == LEARNED:
+            cloudforge_wait(cc, token, count, run, kind(duration))
+        else:
+            WAITS[strategy](cc, token, count)  # from the submission answer on, as a caller would
         seen = time.time()
         start, due = cloud.times(token)
         with lock:
             out.append(Sample(strategy, duration, seen - due, count[0], due - start))
 
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        list(pool.map(one, jobs))
+    def run(strategies: tuple[str, ...], durations_of_run: Any = None) -> None:
+        jobs = [
+            (strategy, duration, rng.uniform(0, SPREAD))
+            for duration in durations for _ in range(samples) for strategy in strategies
+        ]
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            list(pool.map(lambda job: one(job, durations_of_run), jobs))
+
+    run(STRATEGIES)
+    # The next run: placed by the window the first run's requests ended in, as state keeps it.
+    run((LEARNED,), Durations(stored=learned_from(taught.figures({}))))
     return out
 
 
@@ -219,27 +247,31 @@ def rows_for(mode: str, samples: list[Sample]) -> list[Row]:
 
     for duration in sorted({s.duration for s in samples}):
         label = f"{duration:g} s request, RetryAfter {mode}"
-        median = lag_pct("cloudforge", duration, statistics.median)
-        worst = lag_pct("cloudforge", duration, max)
-        ours_polls = polls("cloudforge", duration)
-        lag_row = Row(
-            f"{label}: median lag (% of duration)", median,
-            {k: lag_pct(k, duration, statistics.median) for k in STRATEGIES[1:]},
-            target="<= 15 %", met=median is not None and median <= 15,
-            note=f"worst {worst:.1f} %" if worst is not None else "",
-            key={"figure": "poll-lag", "mode": mode, "duration": duration},
-        )
-        if mode == "exact":
-            lag_s = statistics.median(s.lag for s in of("cloudforge", duration))
-            lag_row.note += f"; median {lag_s:.3f} s (target <= 0.1 s: {'met' if lag_s <= 0.1 else 'not met'})"
-        rows.append(lag_row)
-        rows.append(Row(
-            f"{label}: status polls per request", ours_polls, {k: polls(k, duration) for k in STRATEGIES[1:]},
-            target=f"<= {poll_budget(duration):.1f}",
-            # Judged per request against its own duration (jitter draws some past the nominal).
-            met=ours_polls is not None and all(s.polls <= poll_budget(s.ended) for s in of("cloudforge", duration)),
-            key={"figure": "poll-count", "mode": mode, "duration": duration},
-        ))
+        for ours, suffix in (("cloudforge", ""), (LEARNED, ", kind learned from the first run")):
+            if not of(ours, duration):
+                continue
+            median = lag_pct(ours, duration, statistics.median)
+            worst = lag_pct(ours, duration, max)
+            ours_polls = polls(ours, duration)
+            lag_row = Row(
+                f"{label}{suffix}: median lag (% of duration)", median,
+                {k: lag_pct(k, duration, statistics.median) for k in STRATEGIES[1:]},
+                target="<= 15 %", met=median is not None and median <= 15,
+                note=f"worst {worst:.1f} %" if worst is not None else "",
+                key={"figure": "poll-lag", "mode": mode, "duration": duration, "learned": bool(suffix)},
+            )
+            if mode == "exact":
+                lag_s = statistics.median(s.lag for s in of(ours, duration))
+                lag_row.note += f"; median {lag_s:.3f} s (target <= 0.1 s: {'met' if lag_s <= 0.1 else 'not met'})"
+            rows.append(lag_row)
+            rows.append(Row(
+                f"{label}{suffix}: status polls per request", ours_polls,
+                {k: polls(k, duration) for k in STRATEGIES[1:]},
+                target=f"<= {poll_budget(duration):.1f}",
+                # Judged per request against its own duration (jitter draws some past the nominal).
+                met=ours_polls is not None and all(s.polls <= poll_budget(s.ended) for s in of(ours, duration)),
+                key={"figure": "poll-count", "mode": mode, "duration": duration, "learned": bool(suffix)},
+            ))
     return rows
 
 
@@ -251,7 +283,9 @@ def measure(quick: bool = False) -> Section:
             f"Requests of 1-45 s (±{JITTER:.0%} jitter, {SAMPLES} per duration and poller) against "
             f"the local cloud under each --retry-after mode, all of a mode submitted within {SPREAD:g} s "
             "(seeded random moments, so that no two pollers' reads are made to coincide); cloudforge's "
-            "poller as the engine runs it (the first request of its kind: no learned duration). "
+            "poller as the engine runs it: the first request of its kind (no learned duration), then "
+            "the same number of new requests per duration in a next run, placed by the window the "
+            "first ones ended in (`learned` rows; baselines: the first run's). "
             "Lag: read of the terminal status minus the local cloud's terminal time. `met` on polls "
             "is judged per request, against the budget of its own drawn duration."
         ),

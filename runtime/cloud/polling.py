@@ -20,15 +20,21 @@ A read is placed from when the one before was due, not from when its answer came
 answer does not push every later read out); an answer that arrives after its own hint is
 followed by a read at once, once (twice in a row is a skewed clock: the own step applies).
 
-The first read is at `earliest(1)`, or at what requests of the same type and operation took
-(`Durations`: the shortest this run, or the lowest of the last runs, stored in state). A request
-that starts while a sibling of its kind is already in flight and nothing is known yet waits for
-the sibling's end instead of reading early, and every request still waiting for its first read
-re-places it when a sibling ends: a batch of like requests costs no wasted poll. A run whose
-first reads at a learned time only confirmed it stores no figure (null), so a kind that got
-faster is measured again after `RECENT_RUNS` runs. Reads and the budget count from the
-submission's answer, durations from its departure: the request started in between, so neither
-comes early. The clock and the sleep are injectable so the schedule is tested without waiting.
+The first read is at `earliest(1)`, or where requests of the same type and operation were
+learned to end (`Durations`): a window per kind, from the earliest moment any of them could
+have ended (each was seen running until then, by a read or by the hint it answered) to the
+latest one was seen done, kept with the stage for its last runs. The first read goes at the window's start and the reads inside it
+are `dense_ratio` (1.15) apart instead of sqrt 2, always within the budget: a kind learned in
+an earlier run is read at most 15 % late wherever the budget leaves room for a read there,
+where the blind schedule allows 41 %. Within a run, a request that starts while a sibling of
+its kind is already in flight and nothing is known yet waits for the sibling's end instead of
+reading early, and every request still waiting for its first read re-places it when a sibling
+ends (at the elder's time: like requests started together end together), so a batch of like
+requests costs no wasted poll. A run whose first reads at a learned time only confirmed it
+stores no figure (null), so a kind that got faster is measured again after `RECENT_RUNS` runs.
+Reads, the budget and windows' starts count from the submission's answer, ends from its
+departure: the request started in between, so neither comes early. The clock and the sleep
+are injectable so the schedule is tested without waiting.
 """
 
 from __future__ import annotations
@@ -44,15 +50,23 @@ from typing import Any
 
 ProgressEvent = dict[str, Any]
 Key = tuple[str, str]  # (type name, operation)
-# One run's figure for a kind: seconds, or None when every request of the kind was seen done
-# at a first read placed at a learned time (that only says "no longer than that").
-Figure = float | None
+# Where the requests of a kind end, in seconds from their submission's answer: none ended
+# before `low` (a read, or a hint, still saw it running), every one by `high` (a read saw it
+# done). Reads go densely between the two.
+Window = tuple[float, float]
+# One run's figure for a kind: its window, or None when every request of the kind was seen done
+# at a first read placed at a learned time (that only says "no later than that"). A bare number
+# is what format 3 stored before windows: the shortest time to a read that saw one done.
+Figure = float | Window | None
 
 TERMINAL = frozenset({"SUCCESS", "FAILED", "CANCEL_COMPLETE"})
 # Past a hinted RetryAfter by this much, so that clock granularity never makes us early.
 HINT_MARGIN = 0.02
 # How many runs' figures a stage keeps per (type, operation); the lowest of them is used.
 RECENT_RUNS = 5
+# Inside a learned window the reads are this much apart (as a ratio): a request ending there is
+# read at most 15 % late, where the blind sqrt 2 schedule allows 41 %.
+DENSE_RATIO = 1.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +76,7 @@ class Backoff:
     base: float = 3.0
     per_doubling: float = 2.0
     floor: float = 0.05  # never poll in a tighter loop than this
+    dense_ratio: float = DENSE_RATIO  # between reads inside a learned window
     # A RetryAfter is trusted up to this far ahead: never reading before the hint is the rule,
     # but a bogus hour-ahead estimate must not hold a deploy for an hour.
     hint_cap: float = 300.0
@@ -111,10 +126,12 @@ def next_poll_at(
     *,
     last_read: float | None = None,
     missed: bool = False,
+    dense_until: float = 0.0,
 ) -> float:
     """Seconds into the wait at which poll number `polls + 1` is made, `elapsed` seconds in,
     after an answer that carried `retry_after` (None before the first poll). `last_read`: when
-    the previous read was due; `missed`: the answer before it arrived after its hint too."""
+    the previous read was due; `missed`: the answer before it arrived after its hint too;
+    `dense_until`: the end of a learned window, before which the own step is the dense one."""
     at = backoff.earliest(polls + 1)
     until = hint_ahead(retry_after, now)
     if until is not None and until > 0:
@@ -125,23 +142,29 @@ def next_poll_at(
         # then the hint says nothing and the own step below applies.
         return max(at, elapsed)
     if polls and last_read is not None:
-        # The engine's own geometric step, from when the last read was due.
-        at = max(at, last_read * backoff.ratio, last_read + backoff.floor)
+        # The engine's own geometric step, from when the last read was due: dense inside the
+        # window where the kind is known to end, the budget's ratio outside it.
+        ratio = backoff.dense_ratio if last_read < dense_until else backoff.ratio
+        at = max(at, last_read * ratio, last_read + backoff.floor)
     return at
 
 
 @dataclass
 class Durations:
-    """What requests of each (type, operation) took: where the first reads of the next go.
+    """Where requests of each (type, operation) end: where the reads of the next ones go.
 
-    `stored`: the lowest figure of the last runs (from state); `shortest`: this run's shortest
-    time from a submission's departure to the answer of the read that saw it succeed. Shared by every request of a run, on
-    one event loop: it also knows which requests of a kind are waiting, so that a request waits
-    for its elder sibling instead of reading early, and wakes when one ends.
+    `stored`: the window of the last runs (from state). This run adds, per kind, the lowest
+    time a finished request was still seen running (`low`), the shortest and the longest time
+    from a submission's departure to the answer of the read that saw one succeed (`shortest`,
+    `longest`). Shared by every request of a run, on one event loop: it also knows which
+    requests of a kind are waiting, so that a request waits for its elder sibling instead of
+    reading early, and wakes when one ends.
     """
 
-    stored: dict[Key, float] = field(default_factory=dict)
+    stored: dict[Key, Window] = field(default_factory=dict)
     shortest: dict[Key, float] = field(default_factory=dict)
+    longest: dict[Key, float] = field(default_factory=dict)
+    low: dict[Key, float] = field(default_factory=dict)
     # Kinds this run measured: a success seen by a read other than a first read placed at a
     # learned time (which can only confirm what was learned, never lower it).
     measured: set[Key] = field(default_factory=set)
@@ -152,14 +175,27 @@ class Durations:
         self._ids = itertools.count()
 
     def learned(self, key: Key) -> float | None:
-        known = [d for d in (self.stored.get(key), self.shortest.get(key)) if d is not None]
+        """Where the first read of a request of `key` goes (None: nothing known): the start of
+        the stored window, or this run's shortest, whichever is first. Within a run a request's
+        siblings read at the elder's end, once each, rather than densely from where it was
+        last seen running: like requests started together end together."""
+        stored = self.stored.get(key)
+        known = [d for d in (stored and stored[0], self.shortest.get(key)) if d is not None]
         return min(known) if known else None
 
-    def record(self, key: Key, seconds: float, measured: bool = True) -> None:
-        known = self.shortest.get(key)
-        self.shortest[key] = seconds if known is None else min(known, seconds)
+    def dense_until(self, key: Key) -> float:
+        """Where the dense reads for `key` end: the end of the stored window, or of this run's
+        longest, whichever is later (0: nothing known)."""
+        stored = self.stored.get(key)
+        return max(stored[1] if stored else 0.0, self.longest.get(key, 0.0))
+
+    def record(self, key: Key, seconds: float, measured: bool = True, low: float | None = None) -> None:
+        self.shortest[key] = min(self.shortest.get(key, seconds), seconds)
+        self.longest[key] = max(self.longest.get(key, seconds), seconds)
         if measured:
             self.measured.add(key)
+            if low is not None:
+                self.low[key] = min(self.low.get(key, low), low)
 
     def begin(self, key: Key) -> int:
         """A request of `key` starts waiting; its ticket for `end` and `elder_waiting`."""
@@ -171,12 +207,14 @@ class Durations:
         """Whether a request of the kind that started before this one is still waiting."""
         return next(iter(self._flying.get(key, {ticket: None}))) != ticket
 
-    def end(self, key: Key, ticket: int, seconds: float | None, measured: bool = True) -> None:
+    def end(self, key: Key, ticket: int, seconds: float | None, measured: bool = True,
+            low: float | None = None) -> None:
         """The request of `ticket` ended (`seconds`: how long a success took; `measured`: not
-        only confirmed at a learned first read); wakes its siblings."""
+        only confirmed at a learned first read; `low`: how long it was seen running); wakes
+        its siblings."""
         self._flying.get(key, {}).pop(ticket, None)
         if seconds is not None:
-            self.record(key, seconds, measured)
+            self.record(key, seconds, measured, low)
         event = self._ended.pop(key, None)
         if event is not None:
             event.set()
@@ -195,24 +233,27 @@ class Durations:
 
     def figures(self, recent: dict[Key, list[Figure]]) -> dict[Key, list[Figure]]:
         """The stage's per-kind figures after this run: the last runs' and, for each kind this
-        run saw succeed, its shortest time (or None when it only confirmed a learned one)."""
+        run saw succeed, its window (or None when it only confirmed a learned one)."""
         merged = {key: list(values) for key, values in recent.items()}
         for key, seconds in self.shortest.items():
-            figure = round(seconds, 3) if key in self.measured else None
+            figure: Figure = None
+            if key in self.measured:
+                low = min(self.low.get(key, seconds), seconds)
+                figure = (round(low, 3), round(self.longest[key], 3))
             merged[key] = [*merged.get(key, []), figure][-RECENT_RUNS:]
         return merged
 
 
-def learned_from(recent: dict[Key, list[Figure]]) -> dict[Key, float]:
-    """Where first reads go from what a stage stored: the lowest figure of the last runs (a
-    slow run never makes the next read late; at worst one read is early). A kind whose last
-    runs only confirmed it has none, so it is measured again: a type that got faster is not
-    read at its old time for ever."""
+def learned_from(recent: dict[Key, list[Figure]]) -> dict[Key, Window]:
+    """Where reads go from what a stage stored: from the lowest start of the last runs' windows
+    to the highest end (a slow run never makes the next first read late; at worst a few reads
+    are early). A kind whose last runs only confirmed it has none, so it is measured again: a
+    type that got faster is not read at its old time for ever."""
     out = {}
     for key, values in recent.items():
-        known = [v for v in values if v is not None]
-        if known:
-            out[key] = min(known)
+        windows = [(v, v) if isinstance(v, float | int) else v for v in values if v is not None]
+        if windows:
+            out[key] = (min(w[0] for w in windows), max(w[1] for w in windows))
     return out
 
 
@@ -259,6 +300,10 @@ async def wait_for(
     ticket = durations.begin(key) if durations is not None and key is not None else None
     took: float | None = None
     placed = False  # the first read went at a learned time
+    # Seen running until then (seconds from `started`): when a read that saw it running was
+    # due, or the moment its hint said the status could next change.
+    running = _hinted(event, 0.0, now(), backoff)
+    dense_until = durations.dense_until(key) if durations is not None and key is not None else 0.0
     try:
         while event.get("OperationStatus") not in TERMINAL:
             elapsed = clock() - started
@@ -270,7 +315,7 @@ async def wait_for(
             else:
                 current = now()
                 at = next_poll_at(backoff, polls, elapsed, event.get("RetryAfter"), current,
-                                  last_read=last_read, missed=missed)
+                                  last_read=last_read, missed=missed, dense_until=dense_until)
                 until = hint_ahead(event.get("RetryAfter"), current)
                 missed = until is not None and until <= 0
                 await sleep(max(0.0, min(at, end) - elapsed))
@@ -279,6 +324,8 @@ async def wait_for(
             last_read = min(at, clock() - started)
             event = await fetch(event["RequestToken"])
             polls += 1
+            if event.get("OperationStatus") not in TERMINAL:
+                running = max(running, last_read, _hinted(event, clock() - started, now(), backoff))
             if on_poll is not None:
                 on_poll(event)
         if polls and event.get("OperationStatus") == "SUCCESS":
@@ -286,7 +333,16 @@ async def wait_for(
         return event
     finally:
         if durations is not None and key is not None and ticket is not None:
-            durations.end(key, ticket, took, measured=not (placed and polls == 1))
+            durations.end(key, ticket, took, measured=not (placed and polls == 1), low=running)
+
+
+def _hinted(event: ProgressEvent, elapsed: float, now: datetime, backoff: Backoff) -> float:
+    """Seconds into the wait at which `event`'s hint lets the next read go, since the status
+    will not change before it (`elapsed` when it has none, or one that passed)."""
+    until = hint_ahead(event.get("RetryAfter"), now)
+    if until is None or until <= 0:
+        return elapsed
+    return elapsed + min(until + HINT_MARGIN, backoff.hint_cap)
 
 
 async def _first_read(

@@ -136,3 +136,45 @@ def test_like_creates_in_one_run_cost_no_wasted_poll_but_the_firsts(
     asyncio.run(run())
     assert local_cloud.calls()["CreateResource"] == 20
     assert 20 <= polls(local_cloud) <= 20 + 2
+
+
+def test_a_stage_stores_the_window_its_requests_ended_in(local_cloud: LocalCloud, tmp_path: Path) -> None:
+    """Each run's figure is [low, high]: no request of the kind was seen to end before low (a
+    read, or the hint it answered, still saw it running), every one was seen done by high."""
+    local_cloud.faults.set_latency(1.3, type_name=SECRET)
+    deploy(tmp_path, "one")
+    (recent,) = sqlite3.connect(tmp_path / "state.db").execute(
+        "SELECT recent FROM durations WHERE operation = 'create'"
+    ).fetchone()
+    ((low, high),) = json.loads(recent)
+    # Ended at the handler invocation of 1.5 s (step 0.5 s): the hint before it said so.
+    assert 1.3 <= low <= high
+
+
+def test_figures_stored_before_windows_still_place_the_first_read(
+    local_cloud: LocalCloud, tmp_path: Path
+) -> None:
+    """Format 3 first stored a bare number per run (the shortest time to a read that saw one
+    done): it is read as a window of one moment, and the next run stores windows."""
+    local_cloud.faults.set_latency(1.3, type_name=SECRET)
+    deploy(tmp_path, "one")
+    deploy(tmp_path, "two")
+    db = sqlite3.connect(tmp_path / "state.db")
+    db.execute("UPDATE durations SET recent = '[1.6]' WHERE operation = 'update'")
+    db.commit()
+    before = polls(local_cloud)
+    deploy(tmp_path, "three")
+    assert polls(local_cloud) - before == 1  # read once, at 1.6 s
+    (recent,) = db.execute("SELECT recent FROM durations WHERE operation = 'update'").fetchone()
+    assert json.loads(recent) == [1.6, None]  # that read only confirmed it
+
+
+def test_s3_state_is_not_rewritten_for_unchanged_windows(local_cloud: LocalCloud, bucket: str) -> None:
+    from cloudforge.state.durations import from_document, to_document
+
+    local_cloud.faults.set_latency(1.3, type_name=SECRET)
+    deploy(bucket, "one")
+    stored = document()["durations"]
+    # What was read back compares equal to what would be written: windows are lists in JSON
+    # and tuples in memory, and a mismatch would rewrite the document on every run.
+    assert to_document(from_document(stored)) == stored
