@@ -97,7 +97,7 @@ def main() -> None:
     # Options before the command (--version, --help) need the whole app.
     if only is not None and argv and argv[0] != first:
         only = None
-    startup.pause()
+    startup.pause(freeze_start=True)
     try:
         group = build(only)
         if only not in DEPLOYS:  # those resume at their program's first resource event
