@@ -3,8 +3,9 @@
 A start allocates much and frees nothing (modules, classes, click's commands, the program's
 declared resources), so the collector's passes over it find nothing: measured, they were about
 a tenth of a no-op `cloudforge plan` (issue 14's cold start). `pause` is called first thing
-(while `cloudforge.cli` imports click, and again by `main`); `resume` by `main` before any
-command but up, plan and destroy runs, by those at their program's first resource event (the
+(while `cloudforge.cli` imports click, and again by `main`; the console script,
+`cloudforge.console`, turns it off before that import and `hand_over`s); `resume` by `main`
+before any command but up, plan and destroy runs, by those at their program's first resource event (the
 engine has decided about one), and in any case when the command ends: a long deploy, or
 `cloudforge local` serving for hours, has its memory collected as any program has.
 
@@ -38,6 +39,14 @@ def pause(*, freeze_start: bool = False) -> None:
         _paused, _freeze = True, freeze_start
     elif _paused:  # paused already (by main): a nested pause keeps main's request
         _freeze = _freeze or freeze_start
+
+
+def hand_over() -> None:
+    """The collector was turned off by the console script (`cloudforge.console`) before this
+    package was imported: take it over as if `pause` had, so that `resume` turns it back on."""
+    global _paused
+    gc.disable()
+    _paused = True
 
 
 def resume() -> None:

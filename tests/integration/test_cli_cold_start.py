@@ -149,3 +149,52 @@ def test_importing_the_cli_or_running_any_command_leaves_the_collector_on(tmp_pa
                           timeout=120)
     assert "after import: True 0" in proc.stdout, proc.stderr  # a library import freezes nothing
     assert "after a command: True" in proc.stdout, proc.stderr
+
+
+# The console script's entry point, in a fresh interpreter, with every collection noted: the
+# program prints how many ran before its first resource.
+CONSOLE_PROBE = """
+import gc, sys, types
+log = sys.modules["collections_log"] = types.ModuleType("collections_log")
+log.generations = []
+gc.callbacks.append(lambda phase, info: phase == "start" and log.generations.append(info["generation"]))
+sys.argv = ["cloudforge", *sys.argv[1:]]
+from cloudforge.console import main
+log.generations.clear()  # from here on: what the console script does
+main()
+"""
+
+COUNTING_PROGRAM = """
+import asyncio, sys
+import collections_log
+from cloudforge import App
+from cloudforge.aws.sqs import Queue
+
+print("collections at the program's start:", len(collections_log.generations), file=sys.stderr)
+
+async def main():
+    async with App("cold-console"):
+        print("collections before the first resource:", len(collections_log.generations), file=sys.stderr)
+        await Queue("q", QueueName="cold-console-q")
+
+asyncio.run(main())
+"""
+
+
+def test_the_console_script_runs_no_collection_before_the_first_resource(
+    local_cloud: LocalCloud, tmp_path: Path,
+) -> None:
+    # `cloudforge.console` turns the collector off before `cloudforge.cli` (click) is imported,
+    # so the resume at the end of that import (kept for library use) lets no pass through.
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="cloudforge")
+    assert script.value == "cloudforge.console:main"
+    program = tmp_path / "counting.py"
+    program.write_text(COUNTING_PROGRAM)
+    for command in ("up", "plan"):
+        proc = subprocess.run([sys.executable, "-c", CONSOLE_PROBE, command, str(program)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "collections at the program's start: 0" in proc.stderr
+        assert "collections before the first resource: 0" in proc.stderr
