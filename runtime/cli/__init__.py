@@ -3,7 +3,8 @@
 One module per command group: `deploy` (up, plan, destroy), `local`, `generate` (codegen,
 schemas pull), `resources` (get, list, import), `state`
 (state list/show/rm/mv/export/import), `stage` (stages, outputs, graph, refresh), `unlock`; each
-defines click commands. `main` is the console script's entry point.
+defines click commands. `main` runs the CLI; the console script's entry point is
+`cloudforge.console.main`, which turns the collector off before importing this package.
 May import the whole runtime (`cloudforge.*`, the engine through `App`). The generator
 (`cloudforge.codegen`) only inside the `codegen` and `schemas pull` commands, so that up, plan,
 destroy, get, list and import never load it (tests/integration/test_import_rules.py).
@@ -97,7 +98,7 @@ def main() -> None:
     # Options before the command (--version, --help) need the whole app.
     if only is not None and argv and argv[0] != first:
         only = None
-    startup.pause()
+    startup.pause(freeze_start=True)
     try:
         group = build(only)
         if only not in DEPLOYS:  # those resume at their program's first resource event

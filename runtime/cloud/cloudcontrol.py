@@ -19,11 +19,9 @@ import asyncio
 import functools
 import json
 import os
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -40,6 +38,8 @@ from cloudforge.errors import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from cloudforge.cloud.ratelimit import RateLimiter
 
 ProgressEvent = dict[str, Any]
@@ -193,9 +193,8 @@ class CloudControl:
         self._client: Any = None
         self._session: Any = None
         self._target: Target | None = None
-        self._executor = ThreadPoolExecutor(
-            max_workers=max_concurrency, thread_name_prefix="cloudforge-cc"
-        )
+        # Made by the first call (`executor`): a run that calls nothing loads no thread pool.
+        self._executor: ThreadPoolExecutor | None = None
         self._semaphore: asyncio.Semaphore | None = None
         # When (time.monotonic) each write's answered attempt left, by RequestToken, until
         # `sent` takes it: a request's age counts from then (cloudforge.cloud.polling), not
@@ -276,8 +275,20 @@ class CloudControl:
             return str(self._client.meta.endpoint_url)
         return self.endpoint_url or "the default Cloud Control endpoint"
 
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The pool the calls run in, made on the first call."""
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.max_concurrency, thread_name_prefix="cloudforge-cc"
+            )
+        return self._executor
+
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
         if self._client is not None:
             self._client.close()
 
@@ -314,7 +325,7 @@ class CloudControl:
             try:
                 async with self._semaphore:
                     result = await loop.run_in_executor(
-                        self._executor, functools.partial(self._sync_call, method, params, sent)
+                        self.executor, functools.partial(self._sync_call, method, params, sent)
                     )
                 self.limiter.succeeded(kind)
                 return result
@@ -328,6 +339,8 @@ class CloudControl:
                     continue
                 if (code in RETRYABLE_CALL_ERRORS or _transient(err)) and attempt < CALL_RETRIES:
                     attempt += 1
+                    import random  # only a failing call: a no-op run loads none (cold start)
+
                     # Full jitter, so that parallel resources failing together spread out.
                     await asyncio.sleep(random.uniform(0, min(4.0, 0.2 * 2**attempt)))
                     continue

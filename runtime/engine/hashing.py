@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import secrets
 from typing import Any
 
 from cloudforge.cloud.tokens import canonical_json
@@ -44,7 +43,10 @@ def _scrypt(secret: bytes, salt: bytes) -> str:
 
 def hash_value(value: Any, key: bytes, salt: bytes | None = None) -> str:
     """The stored form of a write-only value (a fresh random salt unless one is given)."""
-    salt = salt if salt is not None else secrets.token_bytes(16)
+    if salt is None:
+        import secrets  # a new salt only: a no-op compares with the stored one (cold start)
+
+        salt = secrets.token_bytes(16)
     return f"{PREFIX}{salt.hex()}:{_scrypt(_keyed(key, value), salt)}"
 
 

@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import json
 import os
-import secrets
 import socket
 import sqlite3
 import time
@@ -547,6 +546,8 @@ class SqliteState:
         has_records = self._run("SELECT 1 FROM resources LIMIT 1").fetchone() is not None
         if has_records and not new_key_allowed():
             raise missing_key(str(path))
+        import secrets  # a new key only: a run on an existing state loads none (cold start)
+
         key = proposed or secrets.token_bytes(32)
         _write_new(path, key.hex().encode())
         return parse_key(path.read_bytes(), str(path), recovery)  # ours, or a racing writer's

@@ -1,7 +1,8 @@
 """A no-op `cloudforge plan` / `up` (state says unchanged, no --refresh) loads neither boto3,
 botocore nor the generator: a process that makes no call pays for none of them (issue 14).
 Nor, when the output is not a terminal, rich (plain lines need none), nor jsonpatch (nothing
-to patch), nor the request machinery: executors, request runner, poller, rate limiter."""
+to patch), nor the request machinery: executors, request runner, poller, rate limiter, the
+call thread pool, nor what only a call or a new secret needs (random, secrets)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ PROBE = """
 import json, sys
 REQUEST_MACHINERY = {"cloudforge.engine.executors", "cloudforge.engine.requests",
                      "cloudforge.engine.adoption", "cloudforge.cloud.polling",
-                     "cloudforge.cloud.ratelimit"}
+                     "cloudforge.cloud.ratelimit",
+                     # a call's thread pool and retry jitter; a new state key or salt
+                     "concurrent.futures.thread", "random", "secrets"}
 sys.argv = ["cloudforge", *sys.argv[1:]]
 from cloudforge.cli import main
 try:
@@ -86,12 +89,12 @@ import asyncio, gc, sys
 from cloudforge import App
 from cloudforge.aws.sqs import Queue
 
-print("while starting:", gc.isenabled(), file=sys.stderr)
+print("while starting:", gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)
 
 async def main():
     async with App("cold-gc"):
         await Queue("q", QueueName="cold-gc-q")
-        print("after the first resource:", gc.isenabled(), file=sys.stderr)
+        print("after the first resource:", gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)
 
 asyncio.run(main())
 """
@@ -106,15 +109,35 @@ def test_the_collector_is_off_while_a_program_starts_and_on_from_its_first_resou
         proc = subprocess.run([sys.executable, "-m", "cloudforge.cli", command, str(program)], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
-        assert "while starting: False" in proc.stderr
-        assert "after the first resource: True" in proc.stderr
+        assert "while starting: False False" in proc.stderr
+        # The console script froze what its start made (cli.startup): on, and frozen.
+        assert "after the first resource: True True" in proc.stderr
+
+
+def test_a_cli_run_inside_another_process_freezes_nothing(local_cloud: LocalCloud, tmp_path: Path) -> None:
+    # click's CliRunner (tests, tools) runs a command without the console script's `main`: the
+    # collector is paused and resumed as for `main`, but nothing of the host process is frozen.
+    program = tmp_path / "gc_program.py"
+    program.write_text(GC_PROGRAM)
+    probe = (
+        "import gc, sys\n"
+        "from click.testing import CliRunner\n"
+        "from cloudforge.cli import build\n"
+        f"result = CliRunner().invoke(build(), ['plan', {str(program)!r}])\n"
+        "print(result.output)\n"
+        "print('exit:', result.exit_code, 'frozen:', gc.get_freeze_count(), 'on:', gc.isenabled())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert "exit: 0 frozen: 0 on: True" in proc.stdout, proc.stdout + proc.stderr
+    assert "after the first resource: True False" in proc.stdout
 
 
 def test_importing_the_cli_or_running_any_command_leaves_the_collector_on(tmp_path: Path) -> None:
     probe = (
         "import gc, sys\n"
         "import cloudforge.cli\n"
-        "print('after import:', gc.isenabled())\n"
+        "print('after import:', gc.isenabled(), gc.get_freeze_count())\n"
         "sys.argv = ['cloudforge', 'stages']\n"
         "try:\n"
         "    cloudforge.cli.main()\n"
@@ -124,5 +147,54 @@ def test_importing_the_cli_or_running_any_command_leaves_the_collector_on(tmp_pa
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
-    assert "after import: True" in proc.stdout, proc.stderr
+    assert "after import: True 0" in proc.stdout, proc.stderr  # a library import freezes nothing
     assert "after a command: True" in proc.stdout, proc.stderr
+
+
+# The console script's entry point, in a fresh interpreter, with every collection noted: the
+# program prints how many ran before its first resource.
+CONSOLE_PROBE = """
+import gc, sys, types
+log = sys.modules["collections_log"] = types.ModuleType("collections_log")
+log.generations = []
+gc.callbacks.append(lambda phase, info: phase == "start" and log.generations.append(info["generation"]))
+sys.argv = ["cloudforge", *sys.argv[1:]]
+from cloudforge.console import main
+log.generations.clear()  # from here on: what the console script does
+main()
+"""
+
+COUNTING_PROGRAM = """
+import asyncio, sys
+import collections_log
+from cloudforge import App
+from cloudforge.aws.sqs import Queue
+
+print("collections at the program's start:", len(collections_log.generations), file=sys.stderr)
+
+async def main():
+    async with App("cold-console"):
+        print("collections before the first resource:", len(collections_log.generations), file=sys.stderr)
+        await Queue("q", QueueName="cold-console-q")
+
+asyncio.run(main())
+"""
+
+
+def test_the_console_script_runs_no_collection_before_the_first_resource(
+    local_cloud: LocalCloud, tmp_path: Path,
+) -> None:
+    # `cloudforge.console` turns the collector off before `cloudforge.cli` (click) is imported,
+    # so the resume at the end of that import (kept for library use) lets no pass through.
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="cloudforge")
+    assert script.value == "cloudforge.console:main"
+    program = tmp_path / "counting.py"
+    program.write_text(COUNTING_PROGRAM)
+    for command in ("up", "plan"):
+        proc = subprocess.run([sys.executable, "-c", CONSOLE_PROBE, command, str(program)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "collections at the program's start: 0" in proc.stderr
+        assert "collections before the first resource: 0" in proc.stderr
