@@ -10,7 +10,8 @@ the moment the poller read the terminal status minus the moment the local cloud'
 terminal (under step:2 that is the handler invocation that ends it, not the raw duration).
 Then, as the engine's next run would, the same number of new requests per duration are waited
 for by cloudforge's poller placed by what the first ones taught it (`Durations`, the window the
-first run's requests of each duration ended in, as state stores it), one run sharing it.
+first run's requests of each duration ended in, as state stores it), each as the first of its
+kind in that run.
 Each mode's local cloud runs in its own process (`RemoteCloud`), as AWS answers from its own
 machines: in the bench's process it would share the interpreter with 225 polling threads.
 """
@@ -206,7 +207,9 @@ def run_mode(cloud: RemoteCloud, cc: Any, mode: str, quick: bool) -> list[Sample
                 for key, took in own.shortest.items():
                     taught.record(key, took, key in own.measured, own.low.get(key))
         elif strategy == LEARNED:
-            cloudforge_wait(cc, token, count, run, kind(duration))
+            # Its own Durations too, holding what the first run stored: each thread runs its
+            # own event loop, and a run's Durations belongs to one loop (the engine's).
+            cloudforge_wait(cc, token, count, Durations(stored=run), kind(duration))
         else:
             WAITS[strategy](cc, token, count)  # from the submission answer on, as a caller would
         seen = time.time()
@@ -224,7 +227,7 @@ def run_mode(cloud: RemoteCloud, cc: Any, mode: str, quick: bool) -> list[Sample
 
     run(STRATEGIES)
     # The next run: placed by the window the first run's requests ended in, as state keeps it.
-    run((LEARNED,), Durations(stored=learned_from(taught.figures({}))))
+    run((LEARNED,), learned_from(taught.figures({})))
     return out
 
 

@@ -32,8 +32,8 @@ reading early, and every request still waiting for its first read re-places it w
 ends (at the elder's time: like requests started together end together), so a batch of like
 requests costs no wasted poll. A run whose first reads at a learned time only confirmed it
 stores no figure (null), so a kind that got faster is measured again after `RECENT_RUNS` runs.
-Reads, the budget and windows' starts count from the submission's answer, ends from its
-departure: the request started in between, so neither comes early. The clock and the sleep
+Reads and the budget count from the submission's answer, what a kind took (both ends of its
+window) from its departure: the request started in between, so no read comes early. The clock and the sleep
 are injectable so the schedule is tested without waiting.
 """
 
@@ -333,7 +333,11 @@ async def wait_for(
         return event
     finally:
         if durations is not None and key is not None and ticket is not None:
-            durations.end(key, ticket, took, measured=not (placed and polls == 1), low=running)
+            # Both ends of the window from the departure, as `took`: a start measured from the
+            # answer would be early by however long the answer took (a queue at either end),
+            # and the least of a hundred such starts places the next run's reads too early.
+            durations.end(key, ticket, took, measured=not (placed and polls == 1),
+                          low=running + (started - since))
 
 
 def _hinted(event: ProgressEvent, elapsed: float, now: datetime, backoff: Backoff) -> float:
