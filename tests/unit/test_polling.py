@@ -456,3 +456,27 @@ def test_a_learned_window_costs_fewer_reads_than_the_blind_schedule() -> None:
     runs = learn_over_runs(JITTERED, "none", runs=3)
     for run in runs[1:]:
         assert sum(len(c.polls) for c in run) < sum(len(c.polls) for c in blind) / 1.5
+
+
+def test_a_window_is_counted_from_the_departure_so_a_slow_answer_does_not_make_reads_early() -> None:
+    """A 2 s request (step:2) whose submission answer came back 1 s after it left: its window
+    starts where its hint said the status could change, 2 s after it left, not 1 s after its
+    answer. The next run's request, answered at once, then reads once, at 2 s."""
+    slow = FakeCloud(2.0, "step:2")
+    slow.now = 1.0  # the answer arrived 1 s after the submission left (at 0)
+    durations = Durations()
+    asyncio.run(wait_for(
+        slow.fetch, {"RequestToken": "t", "OperationStatus": "IN_PROGRESS"}, timeout=60.0,
+        clock=lambda: slow.now, now=lambda: T0 + timedelta(seconds=slow.now), sleep=slow.sleep,
+        durations=durations, key=("AWS::X::Y", "update"), sent=0.0, answered=1.0,
+    ))
+    recent = durations.figures({})
+    (low, _high), = recent[("AWS::X::Y", "update")]  # type: ignore[misc]
+    assert low >= 2.0
+    nxt = FakeCloud(2.0, "step:2")
+    asyncio.run(wait_for(
+        nxt.fetch, {"RequestToken": "t", "OperationStatus": "IN_PROGRESS"}, timeout=60.0,
+        clock=lambda: nxt.now, now=lambda: T0 + timedelta(seconds=nxt.now), sleep=nxt.sleep,
+        durations=Durations(stored=learned_from(recent)), key=("AWS::X::Y", "update"),
+    ))
+    assert len(nxt.polls) == 1
