@@ -203,19 +203,19 @@ def run_mode(cloud: RemoteCloud, cc: Any, mode: str, quick: bool) -> list[Sample
             # Its own Durations: the first of its kind, as no sibling had ended to go by.
             own = Durations()
             cloudforge_wait(cc, token, count, own, kind(duration))
-            with lock:
-                for key, took in own.shortest.items():
-                    taught.record(key, took, key in own.measured, own.low.get(key))
         elif strategy == LEARNED:
             # Its own Durations too, holding what the first run stored: each thread runs its
             # own event loop, and a run's Durations belongs to one loop (the engine's).
             cloudforge_wait(cc, token, count, Durations(stored=run), kind(duration))
         else:
             WAITS[strategy](cc, token, count)  # from the submission answer on, as a caller would
-        seen = time.time()
+        seen = time.time()  # before anything waits for the lock, which submissions hold
         start, due = cloud.times(token)
         with lock:
             out.append(Sample(strategy, duration, seen - due, count[0], due - start))
+            if strategy == STRATEGIES[0]:
+                for key, took in own.shortest.items():
+                    taught.record(key, took, key in own.measured, own.low.get(key))
 
     def run(strategies: tuple[str, ...], durations_of_run: Any = None) -> None:
         jobs = [
