@@ -192,38 +192,36 @@ def run_mode(cloud: RemoteCloud, cc: Any, mode: str, quick: bool) -> list[Sample
     out: list[Sample] = []
     taught = Durations()  # what the first run's cloudforge requests ended in, as one run's
 
-    def one(job: tuple[str, float, float], run: Any = None) -> None:
+    def one(job: tuple[str, float, float], stored: Any = None) -> None:
         strategy, duration, offset = job
         time.sleep(offset)
         with lock:  # the latency rule is server-wide: set it and submit under one lock
             cloud.set_latency((duration * (1 - JITTER), duration * (1 + JITTER)))
             token = cc.create_resource(TypeName=BUCKET, DesiredState="{}")["ProgressEvent"]["RequestToken"]
         count = [0]
-        if strategy == STRATEGIES[0]:
-            # Its own Durations: the first of its kind, as no sibling had ended to go by.
-            own = Durations()
+        # Each cloudforge request has its own Durations: each thread runs its own event loop,
+        # and a run's Durations belongs to one loop (the engine's). A first-run request starts
+        # with nothing known; a learned one with what the first run stored.
+        own = Durations(stored=stored or {}) if strategy in (STRATEGIES[0], LEARNED) else None
+        if own is not None:
             cloudforge_wait(cc, token, count, own, kind(duration))
-        elif strategy == LEARNED:
-            # Its own Durations too, holding what the first run stored: each thread runs its
-            # own event loop, and a run's Durations belongs to one loop (the engine's).
-            cloudforge_wait(cc, token, count, Durations(stored=run), kind(duration))
         else:
             WAITS[strategy](cc, token, count)  # from the submission answer on, as a caller would
         seen = time.time()  # before anything waits for the lock, which submissions hold
         start, due = cloud.times(token)
         with lock:
             out.append(Sample(strategy, duration, seen - due, count[0], due - start))
-            if strategy == STRATEGIES[0]:
+            if strategy == STRATEGIES[0] and own is not None:
                 for key, took in own.shortest.items():
                     taught.record(key, took, key in own.measured, own.low.get(key))
 
-    def run(strategies: tuple[str, ...], durations_of_run: Any = None) -> None:
+    def run(strategies: tuple[str, ...], stored: Any = None) -> None:
         jobs = [
             (strategy, duration, rng.uniform(0, SPREAD))
             for duration in durations for _ in range(samples) for strategy in strategies
         ]
         with ThreadPoolExecutor(len(jobs)) as pool:
-            list(pool.map(lambda job: one(job, durations_of_run), jobs))
+            list(pool.map(lambda job: one(job, stored), jobs))
 
     run(STRATEGIES)
     # The next run: placed by the window the first run's requests ended in, as state keeps it.

@@ -5,9 +5,9 @@ declared resources), so the collector's passes over it find nothing: measured, t
 a tenth of a no-op `cloudforge plan` (issue 14's cold start). `pause` is called first thing
 (while `cloudforge.cli` imports click, and again by `main`; the console script,
 `cloudforge.console`, turns it off before that import and `hand_over`s); `resume` by `main`
-before any command but up, plan and destroy runs, by those at their program's first resource event (the
-engine has decided about one), and in any case when the command ends: a long deploy, or
-`cloudforge local` serving for hours, has its memory collected as any program has.
+before any command but up, plan and destroy runs, by those at their program's first resource
+event (the engine has decided about one), and in any case when the command ends: a long
+deploy, or `cloudforge local` serving for hours, has its memory collected as any program has.
 
 The console script (`main`) also freezes what its start made when it resumes (`gc.freeze`: into
 the collector's permanent generation). Modules, classes and click's commands live as long as

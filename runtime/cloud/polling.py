@@ -21,20 +21,21 @@ answer does not push every later read out); an answer that arrives after its own
 followed by a read at once, once (twice in a row is a skewed clock: the own step applies).
 
 The first read is at `earliest(1)`, or where requests of the same type and operation were
-learned to end (`Durations`): a window per kind, from the earliest moment any of them could
-have ended (each was seen running until then, by a read or by the hint it answered) to the
-latest one was seen done, kept with the stage for its last runs. The first read goes at the window's start and the reads inside it
-are `dense_ratio` (1.15) apart instead of sqrt 2, always within the budget: a kind learned in
-an earlier run is read at most 15 % late wherever the budget leaves room for a read there,
-where the blind schedule allows 41 %. Within a run, a request that starts while a sibling of
-its kind is already in flight and nothing is known yet waits for the sibling's end instead of
-reading early, and every request still waiting for its first read re-places it when a sibling
-ends (at the elder's time: like requests started together end together), so a batch of like
-requests costs no wasted poll. A run whose first reads at a learned time only confirmed it
-stores no figure (null), so a kind that got faster is measured again after `RECENT_RUNS` runs.
-Reads and the budget count from the submission's answer, what a kind took (both ends of its
-window) from its departure: the request started in between, so no read comes early. The clock and the sleep
-are injectable so the schedule is tested without waiting.
+learned to end (`Durations`): a window per kind, from the earliest moment any of them could have
+ended (each was seen running until then, by a read or by the hint it answered) to the latest one
+was seen done, kept with the stage for its last runs. The first read goes at the window's start
+and the reads inside it are `dense_ratio` (1.15) apart instead of sqrt 2, always within the
+budget: a kind learned in an earlier run is read at most 15 % late wherever the budget leaves
+room for a read there, where the blind schedule allows 41 %. Within a run, a request that starts
+while a sibling of its kind is already in flight and nothing is known yet waits for the
+sibling's end instead of reading early, and every request still waiting for its first read
+re-places it when a sibling ends (at the elder's time: like requests started together end
+together), so a batch of like requests costs no wasted poll. A run whose first reads at a
+learned time only confirmed it stores no figure (null), so a kind that got faster is measured
+again after `RECENT_RUNS` runs. Reads and the budget count from the submission's answer, what a
+kind took (both ends of its window) from its departure: the request started in between, so no
+read comes early. The clock and the sleep are injectable so the schedule is tested without
+waiting.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from typing import Any
 
 ProgressEvent = dict[str, Any]
 Key = tuple[str, str]  # (type name, operation)
-# Where the requests of a kind end, in seconds from their submission's answer: none ended
+# Where the requests of a kind end, in seconds from their submission's departure: none ended
 # before `low` (a read, or a hint, still saw it running), every one by `high` (a read saw it
 # done). Reads go densely between the two.
 Window = tuple[float, float]
@@ -135,7 +136,7 @@ def next_poll_at(
     at = backoff.earliest(polls + 1)
     until = hint_ahead(retry_after, now)
     if until is not None and until > 0:
-        return max(at, elapsed + min(until + HINT_MARGIN, backoff.hint_cap))
+        return max(at, _after_hint(backoff, elapsed, until))
     if until is not None and not missed:
         # The hinted moment passed while the answer travelled (a slow answer): the status may
         # have changed, so read again now. Twice in a row looks like a skewed clock instead:
@@ -189,7 +190,8 @@ class Durations:
         stored = self.stored.get(key)
         return max(stored[1] if stored else 0.0, self.longest.get(key, 0.0))
 
-    def record(self, key: Key, seconds: float, measured: bool = True, low: float | None = None) -> None:
+    def record(self, key: Key, seconds: float, measured: bool = True,
+               low: float | None = None) -> None:
         self.shortest[key] = min(self.shortest.get(key, seconds), seconds)
         self.longest[key] = max(self.longest.get(key, seconds), seconds)
         if measured:
@@ -344,8 +346,11 @@ def _hinted(event: ProgressEvent, elapsed: float, now: datetime, backoff: Backof
     """Seconds into the wait at which `event`'s hint lets the next read go, since the status
     will not change before it (`elapsed` when it has none, or one that passed)."""
     until = hint_ahead(event.get("RetryAfter"), now)
-    if until is None or until <= 0:
-        return elapsed
+    return _after_hint(backoff, elapsed, until) if until is not None and until > 0 else elapsed
+
+
+def _after_hint(backoff: Backoff, elapsed: float, until: float) -> float:
+    """Seconds into the wait of the first read after a hint `until` seconds ahead (capped)."""
     return elapsed + min(until + HINT_MARGIN, backoff.hint_cap)
 
 

@@ -41,8 +41,9 @@ def figures(value: Any) -> Figures:
     for v in value:
         if v is None or (_seconds(v) and v > 0):
             out.append(None if v is None else float(v))
-        elif isinstance(v, list) and len(v) == 2 and all(map(_seconds, v)) and 0 < v[1] and v[0] <= v[1]:
-            out.append((float(v[0]), float(v[1])))
+        elif isinstance(v, list) and len(v) == 2 and all(map(_seconds, v)):
+            if v[0] <= v[1] and v[1] > 0:
+                out.append((float(v[0]), float(v[1])))
     return out
 
 
