@@ -147,8 +147,9 @@ def test_a_stage_stores_the_window_its_requests_ended_in(local_cloud: LocalCloud
         "SELECT recent FROM durations WHERE operation = 'create'"
     ).fetchone()
     ((low, high),) = json.loads(recent)
-    # Ended at the handler invocation of 1.5 s (step 0.5 s): the hint before it said so.
-    assert 1.3 <= low <= high
+    # The request took at least its 1.3 s latency, on any machine; where the window starts
+    # depends on when the reads were made (the fake-clock tests pin it: tests/unit/test_polling).
+    assert 0 <= low <= high and high >= 1.3
 
 
 def test_figures_stored_before_windows_still_place_the_first_read(
